@@ -1,0 +1,154 @@
+// Command dockercri serves the Kubernetes CRI (runtime.v1) on a unix socket
+// and runs pods on Docker Engine. This file holds flags and wiring only.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/hostprobe"
+	"github.com/dockercri/dockercri/pause"
+	"github.com/dockercri/dockercri/shim"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+type options struct {
+	endpoint             string
+	dockerEndpoint       string
+	rootDir              string
+	sandboxImage         string
+	streamingAddr        string
+	networkPlugin        string
+	requestTimeout       time.Duration
+	pullProgressDeadline time.Duration
+	logLevel             string
+	logFormat            string
+	showVersion          bool
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("dockercri", flag.ContinueOnError)
+	fs.StringVar(&o.endpoint, "container-runtime-endpoint", "unix:///run/dockercri.sock", "CRI socket to serve (unix://PATH)")
+	fs.StringVar(&o.dockerEndpoint, "docker-endpoint", "", "Docker Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)")
+	fs.StringVar(&o.rootDir, "root-directory", "/var/lib/dockercri", "directory for dockercri's state (sandbox checkpoints)")
+	fs.StringVar(&o.rootDir, "cri-dockerd-root-directory", "/var/lib/dockercri", "alias of --root-directory")
+	fs.StringVar(&o.sandboxImage, "pod-infra-container-image", pause.DefaultImage, "sandbox (pause) image; the default is built locally, never pulled")
+	fs.StringVar(&o.streamingAddr, "streaming-bind-addr", "127.0.0.1:0", "address of the exec/attach/port-forward server")
+	fs.StringVar(&o.networkPlugin, "network-plugin", "", "pod networking: empty for Docker's bridge network")
+	fs.DurationVar(&o.requestTimeout, "runtime-request-timeout", 2*time.Minute, "timeout of a CRI request (except pulls and stops)")
+	fs.DurationVar(&o.pullProgressDeadline, "image-pull-progress-deadline", time.Minute, "cancel a pull that reports no progress for this long")
+	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.networkPlugin != "" {
+		return nil, fmt.Errorf("--network-plugin=%q: only Docker's bridge network (empty) is supported in this version", o.networkPlugin)
+	}
+	if o.dockerEndpoint == "" && os.Getenv("DOCKER_HOST") == "" {
+		o.dockerEndpoint = "unix:///var/run/docker.sock"
+	}
+	return o, nil
+}
+
+func setupLogging(o *options) error {
+	lvl, err := logrus.ParseLevel(o.logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logrus.SetLevel(lvl)
+	logrus.SetOutput(os.Stderr)
+	switch o.logFormat {
+	case "text":
+		logrus.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: time.RFC3339Nano})
+	case "json":
+		logrus.SetFormatter(&logrus.JSONFormatter{TimestampFormat: time.RFC3339Nano})
+	default:
+		return fmt.Errorf("--log-format %q: must be text or json", o.logFormat)
+	}
+	return nil
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if err == flag.ErrHelp {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dockercri:", err)
+		os.Exit(2)
+	}
+	if o.showVersion {
+		fmt.Println("dockercri", version)
+		return
+	}
+	if err := setupLogging(o); err != nil {
+		fmt.Fprintln(os.Stderr, "dockercri:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		logrus.WithError(err).Error("dockercri stopped")
+		os.Exit(1)
+	}
+}
+
+func run(o *options) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	engine, err := docker.New(o.dockerEndpoint)
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+
+	minOOM, err := hostprobe.MinOOMScoreAdj()
+	if err != nil {
+		return err
+	}
+	if minOOM > -1000 {
+		logrus.WithField("min", minOOM).Warn("this host refuses oom_score_adj below its current value (no CAP_SYS_RESOURCE); lower requested values are clamped")
+	}
+	rootDir, err := filepath.Abs(o.rootDir)
+	if err != nil {
+		return err
+	}
+	svc, err := shim.New(shim.Config{
+		RootDir:              rootDir,
+		SandboxImage:         o.sandboxImage,
+		BuiltinSandboxImage:  pause.DefaultImage,
+		NetworkMode:          "bridge",
+		PullProgressDeadline: o.pullProgressDeadline,
+		Version:              version,
+	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM})
+	if err != nil {
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, o.requestTimeout)
+	svc.Start(startCtx)
+	cancel()
+
+	l, err := shim.Listen(o.endpoint)
+	if err != nil {
+		return err
+	}
+	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "version": version}).Info("dockercri serving CRI")
+	return shim.Serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
+}

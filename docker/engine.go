@@ -1,0 +1,37 @@
+package docker
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/system"
+)
+
+// Engine is the part of the Docker Engine API that dockercri uses. *Client
+// implements it; tests use small stateful fakes.
+type Engine interface {
+	Ping(ctx context.Context) error
+	Info(ctx context.Context) (system.Info, error)
+	Version(ctx context.Context) (types.Version, error)
+
+	CreateContainer(ctx context.Context, name string, cfg *container.Config, host *container.HostConfig, net *network.NetworkingConfig) (string, []string, error)
+	StartContainer(ctx context.Context, id string) error
+	StopContainer(ctx context.Context, id string, timeout time.Duration) error
+	RemoveContainer(ctx context.Context, id string) error
+	InspectContainer(ctx context.Context, id string) (container.InspectResponse, error)
+	ListContainers(ctx context.Context, labels ...string) ([]container.Summary, error)
+	UpdateContainer(ctx context.Context, id string, res container.Resources) error
+
+	ListImages(ctx context.Context) ([]image.Summary, error)
+	InspectImage(ctx context.Context, ref string) (image.InspectResponse, error)
+	PullImage(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error)
+	RemoveImage(ctx context.Context, ref string, force bool) error
+	ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error
+}
+
+var _ Engine = (*Client)(nil)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes sure a Docker Engine answers on /var/run/docker.sock: installs
+# Debian's docker.io when dockerd is missing and starts dockerd in the
+# background when it is not running. Also installs the Debian packages the
+# e2e suite builds its test images from. Idempotent.
+set -euo pipefail
+
+need_pkgs=()
+command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
+[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || need_pkgs+=(busybox-static)
+command -v file >/dev/null 2>&1 || need_pkgs+=(file)
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+	echo "ensure-docker: installing ${need_pkgs[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if docker version >/dev/null 2>&1; then
+	exit 0
+fi
+log=/var/log/dockercri-dockerd.log
+echo "ensure-docker: starting dockerd (log: $log)"
+nohup dockerd >"$log" 2>&1 </dev/null &
+for _ in $(seq 1 120); do
+	if docker version >/dev/null 2>&1; then
+		echo "ensure-docker: dockerd is up ($(docker version --format '{{.Server.Version}} API {{.Server.APIVersion}}'))"
+		exit 0
+	fi
+	sleep 0.5
+done
+echo "ensure-docker: dockerd did not come up; last log lines:" >&2
+tail -n 30 "$log" >&2
+exit 1

@@ -1,0 +1,161 @@
+package shim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+// Sandbox checkpoints use cri-dockerd's file format (version, name,
+// namespace, data.port_mappings, data.host_network, checksum) under
+// <root>/sandbox/<id>, so either can read what the other wrote. dockercri's
+// own extra fields live under "dockercri", which cri-dockerd ignores.
+const checkpointVersion = "v1"
+
+type checkpointPort struct {
+	Protocol      *string `json:"protocol,omitempty"`
+	ContainerPort *int32  `json:"container_port,omitempty"`
+	HostPort      *int32  `json:"host_port,omitempty"`
+	HostIP        string  `json:"host_ip,omitempty"`
+}
+
+type checkpointData struct {
+	PortMappings []*checkpointPort `json:"port_mappings,omitempty"`
+	HostNetwork  bool              `json:"host_network,omitempty"`
+}
+
+type checkpointExtra struct {
+	UID     string `json:"uid,omitempty"`
+	Attempt uint32 `json:"attempt,omitempty"`
+}
+
+type sandboxCheckpoint struct {
+	Version   string           `json:"version"`
+	Name      string           `json:"name"`
+	Namespace string           `json:"namespace"`
+	Data      *checkpointData  `json:"data,omitempty"`
+	Dockercri *checkpointExtra `json:"dockercri,omitempty"`
+	Checksum  uint64           `json:"checksum"`
+}
+
+// checksum is FNV-1a over the JSON of the data; cri-dockerd's own checksum
+// (a hash of a Go-specific dump) is not reproduced, and files written by it
+// are accepted without verification.
+func (c *sandboxCheckpoint) checksum() uint64 {
+	buf, _ := json.Marshal(c.Data)
+	h := fnv.New64a()
+	_, _ = h.Write(buf)
+	return h.Sum64()
+}
+
+var checkpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
+
+type checkpointStore struct {
+	dir string
+}
+
+func newCheckpointStore(root string) (*checkpointStore, error) {
+	dir := filepath.Join(root, "sandbox")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating checkpoint directory: %w", err)
+	}
+	return &checkpointStore{dir: dir}, nil
+}
+
+func (s *checkpointStore) path(id string) (string, error) {
+	if !checkpointID.MatchString(id) {
+		return "", errdefs.InvalidArgument("sandbox id %q is not a full container id", id)
+	}
+	return filepath.Join(s.dir, id), nil
+}
+
+// write stores cp atomically (temp file, fsync, rename).
+func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
+	p, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	cp.Version = checkpointVersion
+	cp.Checksum = cp.checksum()
+	buf, err := json.Marshal(cp)
+	if err != nil {
+		return fmt.Errorf("encoding checkpoint %s: %w", id, err)
+	}
+	tmp, err := os.CreateTemp(s.dir, "."+id+".tmp")
+	if err != nil {
+		return fmt.Errorf("writing checkpoint %s: %w", id, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing checkpoint %s: %w", id, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("syncing checkpoint %s: %w", id, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("closing checkpoint %s: %w", id, err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return fmt.Errorf("installing checkpoint %s: %w", id, err)
+	}
+	return nil
+}
+
+// read loads a checkpoint; a missing one is ErrNotFound.
+func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
+	p, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errdefs.NotFound("no checkpoint for sandbox %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint %s: %w", id, err)
+	}
+	var cp sandboxCheckpoint
+	if err := json.Unmarshal(buf, &cp); err != nil {
+		return nil, fmt.Errorf("checkpoint %s is corrupt: %w", id, err)
+	}
+	if cp.Version != checkpointVersion {
+		return nil, fmt.Errorf("checkpoint %s has unknown version %q", id, cp.Version)
+	}
+	return &cp, nil
+}
+
+// remove deletes a checkpoint; a missing one is not an error.
+func (s *checkpointStore) remove(id string) error {
+	p, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing checkpoint %s: %w", id, err)
+	}
+	return nil
+}
+
+// list returns the ids of all checkpoints.
+func (s *checkpointStore) list() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing checkpoints: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if checkpointID.MatchString(e.Name()) {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,58 @@
+package shim
+
+import (
+	"context"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// CreateContainer creates a container in a sandbox. It joins the sandbox's
+// namespaces and cgroup parent; its log path is linked to Docker's log.
+func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateContainerRequest) (_ *runtimeapi.CreateContainerResponse, retErr error) {
+	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
+		return nil, err
+	}
+	cfg, sandboxCfg := req.GetConfig(), req.GetSandboxConfig()
+	if cfg == nil || sandboxCfg == nil {
+		return nil, errdefs.InvalidArgument("config and sandbox_config are required")
+	}
+	sandbox, err := s.inspectSandbox(ctx, req.PodSandboxId)
+	if err != nil {
+		return nil, err
+	}
+	seccomp, err := loadSeccompProfiles(translate.SeccompLocalhostPath(cfg.GetLinux().GetSecurityContext().GetSeccomp()))
+	if err != nil {
+		return nil, err
+	}
+	spec, err := translate.ContainerSpec(cfg, sandboxCfg, translate.ContainerOptions{
+		SandboxID: sandbox.ID,
+		Host:      s.hostLimits(),
+		Seccomp:   seccomp,
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec.HostConfig.Runtime = sandbox.HostConfig.Runtime
+	if err := s.names.reserve(spec.Name); err != nil {
+		return nil, err
+	}
+	defer s.names.release(spec.Name)
+
+	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	if err != nil {
+		return nil, err
+	}
+	logWarnings(ctx, append(spec.Warnings, warnings...))
+	defer func() {
+		if retErr != nil {
+			s.rollbackContainer(ctx, id)
+		}
+	}()
+	if err := s.linkLog(ctx, id, spec.Config.Labels[translate.LabelLogPath]); err != nil {
+		return nil, err
+	}
+	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
+}

@@ -1,0 +1,45 @@
+package shim
+
+import (
+	"context"
+	"encoding/json"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// ContainerStatus reports a container's state, times, exit, image, mounts,
+// labels, annotations, log path and resources.
+func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
+	if err := requireID("container", req.ContainerId); err != nil {
+		return nil, err
+	}
+	in, err := s.inspectContainer(ctx, req.ContainerId)
+	if err != nil {
+		return nil, err
+	}
+	img := translate.ImageInfo{ID: in.Image}
+	if info, err := s.engine.InspectImage(ctx, in.Image); err == nil {
+		img = translate.ImageInspectInfo(&info)
+	} else if !docker.IsNotFound(err) {
+		return nil, err
+	}
+	st, err := translate.ContainerStatus(in, img)
+	if err != nil {
+		return nil, err
+	}
+	resp := &runtimeapi.ContainerStatusResponse{Status: st}
+	if req.Verbose {
+		info, _ := json.Marshal(map[string]any{
+			"pid":         in.State.Pid,
+			"sandboxID":   in.Config.Labels[translate.LabelSandboxID],
+			"dockerLog":   in.LogPath,
+			"networkMode": in.HostConfig.NetworkMode,
+			"runtime":     in.HostConfig.Runtime,
+		})
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}

@@ -1,0 +1,37 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// ImageFsInfo reports the filesystem that holds Docker's data root: its
+// used bytes and inodes.
+func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
+	info, err := s.engine.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root := info.DockerRootDir
+	if root == "" {
+		return nil, fmt.Errorf("docker info reports no data root")
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil {
+		return nil, fmt.Errorf("statfs %s: %w", root, err)
+	}
+	used := (st.Blocks - st.Bfree) * uint64(st.Bsize)
+	inodes := st.Files - st.Ffree
+	usage := &runtimeapi.FilesystemUsage{
+		Timestamp:  time.Now().UnixNano(),
+		FsId:       &runtimeapi.FilesystemIdentifier{Mountpoint: filepath.Clean(root)},
+		UsedBytes:  &runtimeapi.UInt64Value{Value: used},
+		InodesUsed: &runtimeapi.UInt64Value{Value: inodes},
+	}
+	return &runtimeapi.ImageFsInfoResponse{ImageFilesystems: []*runtimeapi.FilesystemUsage{usage}}, nil
+}

@@ -1,0 +1,111 @@
+package shim
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+// PullImage pulls an image with the request's registry credentials and
+// returns its image id. The pull is cancelled with the request, and when it
+// reports no progress for the configured progress deadline.
+func (s *Service) PullImage(ctx context.Context, req *runtimeapi.PullImageRequest) (*runtimeapi.PullImageResponse, error) {
+	ref := req.GetImage().GetImage()
+	if ref == "" {
+		return nil, errdefs.InvalidArgument("image is required")
+	}
+	a := req.GetAuth()
+	auth, err := docker.EncodeAuth(docker.Auth{
+		Username: a.GetUsername(), Password: a.GetPassword(), Auth: a.GetAuth(),
+		ServerAddress: a.GetServerAddress(), IdentityToken: a.GetIdentityToken(), RegistryToken: a.GetRegistryToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.pull(ctx, ref, auth)
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.PullImageResponse{ImageRef: id}, nil
+}
+
+// pull runs a Docker pull to completion and returns the image id.
+func (s *Service) pull(ctx context.Context, ref, auth string) (string, error) {
+	full, err := docker.NormalizeRef(ref)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stream, err := s.engine.PullImage(ctx, full, auth)
+	if err != nil {
+		return "", err
+	}
+	defer stream.Close()
+
+	watch := newProgressWatch(s.cfg.PullProgressDeadline, func() {
+		cancel(errdefs.Wrap(errdefs.ErrDeadlineExceeded, errPullStalled))
+	})
+	defer watch.stop()
+	logger := log(ctx).WithField("image", full)
+	lastLog := time.Now()
+	err = docker.DrainPull(stream, func(p docker.Progress) {
+		watch.touch()
+		if time.Since(lastLog) >= 10*time.Second {
+			lastLog = time.Now()
+			logger.WithFields(map[string]any{"layer": p.ID, "status": p.Status, "current": p.Current, "total": p.Total}).Info("pulling")
+		}
+	})
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return "", cause
+	}
+	if err != nil {
+		// A failure reported inside the progress stream is about the image
+		// (unknown, unauthorized): the request cannot succeed as it is.
+		return "", errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	img, err := s.engine.InspectImage(ctx, full)
+	if err != nil {
+		return "", err
+	}
+	logger.WithField("id", img.ID).Info("image pulled")
+	return img.ID, nil
+}
+
+var errPullStalled = errdefs.FailedPrecondition("image pull made no progress within the progress deadline")
+
+// progressWatch calls onStall when touch has not been called for d.
+type progressWatch struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	d     time.Duration
+}
+
+func newProgressWatch(d time.Duration, onStall func()) *progressWatch {
+	w := &progressWatch{d: d}
+	if d > 0 {
+		w.timer = time.AfterFunc(d, onStall)
+	}
+	return w
+}
+
+func (w *progressWatch) touch() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Reset(w.d)
+	}
+}
+
+func (w *progressWatch) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}

@@ -1,0 +1,99 @@
+package shim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+type logKey struct{}
+
+// log returns the request-scoped logger (request id, method) from ctx.
+func log(ctx context.Context) *logrus.Entry {
+	if e, ok := ctx.Value(logKey{}).(*logrus.Entry); ok {
+		return e
+	}
+	return logrus.NewEntry(logrus.StandardLogger())
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// noisy methods are called every second by kubelet and logged at trace.
+var noisy = map[string]bool{
+	"ListPodSandbox": true, "ListContainers": true, "Status": true, "Version": true,
+	"ListImages": true, "ImageFsInfo": true, "PodSandboxStatus": true, "ContainerStatus": true,
+	"ImageStatus": true, "ListContainerStats": true, "ListPodSandboxStats": true,
+}
+
+// untimed methods run as long as their caller allows: pulls are bounded by
+// the progress deadline and stops by their grace period instead.
+var untimed = map[string]bool{"PullImage": true, "StopContainer": true, "StopPodSandbox": true}
+
+// UnaryInterceptor is dockercri's one gRPC boundary: it gives each request
+// an id and a logger, bounds it by requestTimeout, recovers panics into
+// Internal errors, maps handler errors to gRPC codes and logs the outcome.
+func UnaryInterceptor(requestTimeout time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+		if _, has := ctx.Deadline(); !has && requestTimeout > 0 && !untimed[method] {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+			defer cancel()
+		}
+		return intercept(ctx, method, req, handler)
+	}
+}
+
+func intercept(ctx context.Context, method string, req any, handler grpc.UnaryHandler) (resp any, err error) {
+	entry := logrus.WithFields(logrus.Fields{"rpc": method, "req": newRequestID()})
+	ctx = context.WithValue(ctx, logKey{}, entry)
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			entry.WithField("stack", string(debug.Stack())).Errorf("panic: %v", r)
+			resp, err = nil, status.Error(codes.Internal, fmt.Sprintf("internal error in %s: %v", method, r))
+		}
+		code := status.Code(err)
+		e := entry.WithFields(logrus.Fields{"code": code.String(), "took": time.Since(start).Round(time.Microsecond)})
+		switch {
+		case err != nil && (code == codes.Unknown || code == codes.Internal):
+			e.WithError(err).Error("request failed")
+		case err != nil && code != codes.Unimplemented && code != codes.NotFound:
+			e.WithError(err).Warn("request failed")
+		case err != nil:
+			e.WithError(err).Debug("request failed")
+		case noisy[method]:
+			e.Trace("request done")
+		default:
+			e.Debug("request done")
+		}
+	}()
+	resp, err = handler(ctx, req)
+	return resp, toStatus(err)
+}
+
+// StreamInterceptor does the same for streaming RPCs.
+func StreamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+	entry := logrus.WithFields(logrus.Fields{"rpc": method, "req": newRequestID()})
+	defer func() {
+		if r := recover(); r != nil {
+			entry.WithField("stack", string(debug.Stack())).Errorf("panic: %v", r)
+			err = status.Error(codes.Internal, fmt.Sprintf("internal error in %s: %v", method, r))
+		}
+	}()
+	return toStatus(handler(srv, ss))
+}

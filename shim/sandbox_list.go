@@ -1,0 +1,67 @@
+package shim
+
+import (
+	"context"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/translate"
+)
+
+// ListPodSandbox lists sandboxes, including those whose container vanished
+// but whose checkpoint remains (NOTREADY), so kubelet can clean them up.
+func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
+	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeSandbox)
+	if err != nil {
+		return nil, err
+	}
+	f := req.GetFilter()
+	seen := make(map[string]bool, len(list))
+	out := make([]*runtimeapi.PodSandbox, 0, len(list))
+	for i := range list {
+		sb, err := translate.SandboxFromSummary(&list[i])
+		if err != nil {
+			log(ctx).WithError(err).Debug("skipping unparseable sandbox")
+			continue
+		}
+		seen[sb.Id] = true
+		if translate.MatchSandbox(f, sb) {
+			out = append(out, sb)
+		}
+	}
+	orphans, err := s.orphanCheckpoints(ctx, seen)
+	if err != nil {
+		return nil, err
+	}
+	for _, sb := range orphans {
+		if translate.MatchSandbox(f, sb) {
+			out = append(out, sb)
+		}
+	}
+	return &runtimeapi.ListPodSandboxResponse{Items: out}, nil
+}
+
+// orphanCheckpoints reports checkpoints without a sandbox container.
+func (s *Service) orphanCheckpoints(ctx context.Context, seen map[string]bool) ([]*runtimeapi.PodSandbox, error) {
+	ids, err := s.checkpoints.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []*runtimeapi.PodSandbox
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		cp, err := s.checkpoints.read(id)
+		if err != nil {
+			log(ctx).WithError(err).Warn("skipping unreadable checkpoint")
+			continue
+		}
+		meta := &runtimeapi.PodSandboxMetadata{Name: cp.Name, Namespace: cp.Namespace}
+		if cp.Dockercri != nil {
+			meta.Uid, meta.Attempt = cp.Dockercri.UID, cp.Dockercri.Attempt
+		}
+		out = append(out, &runtimeapi.PodSandbox{Id: id, Metadata: meta, State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY})
+	}
+	return out, nil
+}

@@ -1,0 +1,39 @@
+package shim
+
+import (
+	"context"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// inspectSandbox returns a sandbox container by (possibly truncated) id;
+// anything that is not one of our sandboxes is NotFound.
+func (s *Service) inspectSandbox(ctx context.Context, id string) (*docker.ContainerInfo, error) {
+	in, err := s.engine.InspectContainer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Config == nil || in.Config.Labels[translate.LabelType] != translate.TypeSandbox {
+		return nil, errdefs.NotFound("%s is not a pod sandbox", id)
+	}
+	return &in, nil
+}
+
+// inspectContainer returns a CRI container by (possibly truncated) id.
+func (s *Service) inspectContainer(ctx context.Context, id string) (*docker.ContainerInfo, error) {
+	in, err := s.engine.InspectContainer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Config == nil || in.Config.Labels[translate.LabelType] != translate.TypeContainer {
+		return nil, errdefs.NotFound("%s is not a CRI container", id)
+	}
+	return &in, nil
+}
+
+// sandboxContainers lists the containers that belong to a sandbox.
+func (s *Service) sandboxContainers(ctx context.Context, sandboxID string) ([]docker.ContainerSummary, error) {
+	return s.engine.ListContainers(ctx, translate.LabelSandboxID+"="+sandboxID)
+}

@@ -1,0 +1,47 @@
+package shim
+
+import (
+	"context"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+)
+
+// RemovePodSandbox removes the sandbox's containers, the sandbox container
+// and its checkpoint. Removing what is already gone succeeds.
+func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
+	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
+		return nil, err
+	}
+	id := req.PodSandboxId
+	in, err := s.inspectSandbox(ctx, id)
+	switch {
+	case docker.IsNotFound(err):
+		// The container is gone; a full id may still have a checkpoint.
+	case err != nil:
+		return nil, err
+	default:
+		id = in.ID
+	}
+	list, err := s.sandboxContainers(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if err := s.removeContainer(ctx, list[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	if in != nil {
+		if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	if checkpointID.MatchString(id) {
+		if err := s.checkpoints.remove(id); err != nil {
+			return nil, err
+		}
+	}
+	return &runtimeapi.RemovePodSandboxResponse{}, nil
+}

@@ -1,0 +1,120 @@
+package shim
+
+import (
+	"context"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// RunPodSandbox creates and starts the pod's pause container and writes its
+// checkpoint. Any failure rolls back every step done so far.
+func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (_ *runtimeapi.RunPodSandboxResponse, retErr error) {
+	cfg := req.GetConfig()
+	if cfg == nil {
+		return nil, errdefs.InvalidArgument("config is required")
+	}
+	if err := translate.ValidateSandboxMetadata(cfg.Metadata); err != nil {
+		return nil, err
+	}
+	runtimeName, err := s.runtimeFor(req.RuntimeHandler)
+	if err != nil {
+		return nil, err
+	}
+	seccomp, err := loadSeccompProfiles(translate.SeccompLocalhostPath(cfg.GetLinux().GetSecurityContext().GetSeccomp()))
+	if err != nil {
+		return nil, err
+	}
+	spec, err := translate.SandboxSpec(cfg, translate.SandboxOptions{
+		Image:       s.cfg.SandboxImage,
+		NetworkMode: s.cfg.NetworkMode,
+		Host:        s.hostLimits(),
+		Seccomp:     seccomp,
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec.HostConfig.Runtime = runtimeName
+	if err := s.names.reserve(spec.Name); err != nil {
+		return nil, err
+	}
+	defer s.names.release(spec.Name)
+
+	if err := s.ensureSandboxImage(ctx); err != nil {
+		return nil, err
+	}
+	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	if err != nil {
+		return nil, err
+	}
+	logWarnings(ctx, append(spec.Warnings, warnings...))
+	defer func() {
+		if retErr != nil {
+			s.rollbackContainer(ctx, id)
+		}
+	}()
+	if err := s.checkpoints.write(id, newCheckpoint(cfg)); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			if err := s.checkpoints.remove(id); err != nil {
+				log(ctx).WithError(err).Warn("rollback: removing checkpoint")
+			}
+		}
+	}()
+	if err := s.engine.StartContainer(ctx, id); err != nil {
+		return nil, err
+	}
+	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
+}
+
+func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
+	cp := &sandboxCheckpoint{
+		Name:      cfg.Metadata.Name,
+		Namespace: cfg.Metadata.Namespace,
+		Data: &checkpointData{
+			HostNetwork: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() == runtimeapi.NamespaceMode_NODE,
+		},
+		Dockercri: &checkpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt},
+	}
+	for _, pm := range cfg.PortMappings {
+		proto := pm.Protocol.String()
+		cport, hport := pm.ContainerPort, pm.HostPort
+		cp.Data.PortMappings = append(cp.Data.PortMappings, &checkpointPort{
+			Protocol: &proto, ContainerPort: &cport, HostPort: &hport, HostIP: pm.HostIp,
+		})
+	}
+	return cp
+}
+
+// rollbackContainer force-removes a container made by a failed request,
+// under its own short context.
+func (s *Service) rollbackContainer(ctx context.Context, id string) {
+	cctx, cancel := cleanupContext()
+	defer cancel()
+	if err := s.engine.RemoveContainer(cctx, id); err != nil {
+		log(ctx).WithError(err).WithField("container", id).Warn("rollback: removing container")
+	}
+}
+
+func logWarnings(ctx context.Context, warnings []string) {
+	for _, w := range warnings {
+		log(ctx).Warn(w)
+	}
+}
+
+// runtimeFor maps a CRI runtime handler to a Docker runtime name.
+func (s *Service) runtimeFor(handler string) (string, error) {
+	if handler == "" {
+		return "", nil
+	}
+	for _, n := range s.runtimeNames() {
+		if n == handler {
+			return n, nil
+		}
+	}
+	return "", errdefs.InvalidArgument("runtime handler %q is not a Docker runtime (have %v)", handler, s.runtimeNames())
+}

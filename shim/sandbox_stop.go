@@ -1,0 +1,69 @@
+package shim
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+)
+
+// sandboxStopGrace is the grace period of containers still running when
+// their sandbox is stopped (kubelet normally stops them first).
+const sandboxStopGrace = 10 * time.Second
+
+// StopPodSandbox stops every container of the sandbox, then the sandbox
+// itself. A sandbox that is already gone is stopped: success.
+func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
+	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
+		return nil, err
+	}
+	in, err := s.inspectSandbox(ctx, req.PodSandboxId)
+	if docker.IsNotFound(err) {
+		log(ctx).WithField("sandbox", req.PodSandboxId).Debug("sandbox container already gone")
+		return &runtimeapi.StopPodSandboxResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.stopSandboxContainers(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	if err := s.engine.StopContainer(ctx, in.ID, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
+		return nil, err
+	}
+	return &runtimeapi.StopPodSandboxResponse{}, nil
+}
+
+// stopSandboxContainers stops the sandbox's running containers in parallel.
+func (s *Service) stopSandboxContainers(ctx context.Context, sandboxID string) error {
+	list, err := s.sandboxContainers(ctx, sandboxID)
+	if err != nil {
+		return err
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for i := range list {
+		if list[i].State != "running" && list[i].State != "paused" && list[i].State != "restarting" {
+			continue
+		}
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			if err := s.engine.StopContainer(ctx, id, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(list[i].ID)
+	}
+	wg.Wait()
+	return first
+}

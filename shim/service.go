@@ -1,0 +1,115 @@
+// Package shim serves the CRI RuntimeService and ImageService on top of
+// Docker Engine. One gRPC boundary (interceptor.go) logs, recovers and maps
+// errors to codes; each RPC lives in its own <noun>_<verb>.go file.
+package shim
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// Config is the daemon's configuration as the shim needs it.
+type Config struct {
+	// RootDir holds dockercri's state (sandbox checkpoints).
+	RootDir string
+	// SandboxImage is the pod infra ("pause") image.
+	SandboxImage string
+	// BuiltinSandboxImage is the image dockercri can create by itself.
+	BuiltinSandboxImage string
+	// NetworkMode is the Docker network of non-host-network sandboxes.
+	NetworkMode string
+	// PullProgressDeadline cancels a pull that reports no progress for so long.
+	PullProgressDeadline time.Duration
+	// Version is dockercri's version string.
+	Version string
+}
+
+// Service implements runtimeapi.RuntimeServiceServer and
+// runtimeapi.ImageServiceServer.
+type Service struct {
+	runtimeapi.UnimplementedRuntimeServiceServer
+	runtimeapi.UnimplementedImageServiceServer
+
+	cfg         Config
+	engine      docker.Engine
+	host        translate.HostLimits
+	checkpoints *checkpointStore
+	names       *registrar
+
+	mu             sync.Mutex
+	podCIDR        string
+	sandboxImageID string // for `pinned`
+	runtimes       []string
+	dockerRootDir  string
+}
+
+// New builds the service. host carries the facts probed at start-up.
+func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service, error) {
+	cps, err := newCheckpointStore(cfg.RootDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar()}, nil
+}
+
+// Start does the start-up work that needs the engine: it records Docker's
+// cgroup driver and runtimes, and makes sure the sandbox image exists.
+// Failures are logged, not fatal: dockercri must come up while dockerd is
+// down and recover when it returns.
+func (s *Service) Start(ctx context.Context) {
+	log := logrus.WithField("phase", "startup")
+	if err := s.refreshEngineFacts(ctx); err != nil {
+		log.WithError(err).Warn("docker engine not reachable yet; will retry on demand")
+		return
+	}
+	if err := s.ensureSandboxImage(ctx); err != nil {
+		log.WithError(err).Warn("sandbox image not ready yet")
+	}
+}
+
+// refreshEngineFacts reads docker info: cgroup driver and runtimes.
+func (s *Service) refreshEngineFacts(ctx context.Context) error {
+	info, err := s.engine.Info(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dockerRootDir = info.DockerRootDir
+	if info.CgroupDriver != "" {
+		s.host.CgroupDriver = info.CgroupDriver
+	}
+	s.runtimes = s.runtimes[:0]
+	for name := range info.Runtimes {
+		s.runtimes = append(s.runtimes, name)
+	}
+	return nil
+}
+
+// hostLimits returns the current host facts under the lock.
+func (s *Service) hostLimits() translate.HostLimits {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.host
+}
+
+// cleanupContext is a short context for rollback work that must run even
+// when the request's context has been cancelled.
+func cleanupContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}
+
+func requireID(kind, id string) error {
+	if id == "" {
+		return errdefs.InvalidArgument("%s id is required", kind)
+	}
+	return nil
+}

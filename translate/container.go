@@ -1,0 +1,154 @@
+package translate
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+// ContainerOptions are the runtime's facts for a container spec.
+type ContainerOptions struct {
+	SandboxID string
+	Host      HostLimits
+	// Seccomp holds the contents of Localhost seccomp profiles by path.
+	Seccomp map[string][]byte
+}
+
+// ContainerSpec turns a CreateContainer request into a Docker create spec.
+// The container always joins its sandbox's network and IPC namespaces, and
+// its PID namespace when the pod shares one, also when cfg has no Linux
+// section at all.
+func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandboxConfig, opts ContainerOptions) (*CreateSpec, error) {
+	if cfg == nil {
+		return nil, errdefs.InvalidArgument("container config is required")
+	}
+	if err := ValidateContainerMetadata(cfg.Metadata); err != nil {
+		return nil, err
+	}
+	if sandbox == nil {
+		return nil, errdefs.InvalidArgument("sandbox config is required")
+	}
+	if err := ValidateSandboxMetadata(sandbox.Metadata); err != nil {
+		return nil, err
+	}
+	if cfg.GetImage().GetImage() == "" {
+		return nil, errdefs.InvalidArgument("container image is required")
+	}
+	env, err := envList(cfg.Envs)
+	if err != nil {
+		return nil, err
+	}
+	c := &container.Config{
+		Image:      cfg.Image.Image,
+		Entrypoint: cfg.Command,
+		Cmd:        cfg.Args,
+		Env:        env,
+		WorkingDir: cfg.WorkingDir,
+		Tty:        cfg.Tty,
+		OpenStdin:  cfg.Stdin,
+		StdinOnce:  cfg.StdinOnce,
+		StopSignal: StopSignalName(cfg.StopSignal),
+		Labels: MakeLabels(cfg.Labels, cfg.Annotations, map[string]string{
+			LabelType:      TypeContainer,
+			LabelSandboxID: opts.SandboxID,
+			LabelLogPath:   LogPath(sandbox.LogDirectory, cfg.LogPath),
+		}),
+	}
+	h := &container.HostConfig{}
+	applyNamespaces(h, opts.SandboxID, sandbox, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions())
+	spec := &CreateSpec{Name: ContainerName(sandbox.Metadata, cfg.Metadata), Config: c, HostConfig: h}
+	if h.Binds, err = Binds(cfg.Mounts); err != nil {
+		return nil, err
+	}
+	if h.Devices, err = devices(cfg.Devices); err != nil {
+		return nil, err
+	}
+	if len(cfg.CDIDevices) > 0 {
+		return nil, errdefs.InvalidArgument("CDI devices are not supported by Docker Engine API 1.41")
+	}
+	if res := cfg.GetLinux().GetResources(); res != nil {
+		r, warnings, err := Resources(res, opts.Host)
+		if err != nil {
+			return nil, err
+		}
+		h.Resources = r
+		h.OomScoreAdj = opts.Host.clampOOM(res.OomScoreAdj)
+		spec.Warnings = append(spec.Warnings, warnings...)
+	}
+	h.CgroupParent = CgroupParent(sandbox.GetLinux().GetCgroupParent(), opts.Host.CgroupDriver)
+	if err := applyContainerSecurity(c, h, cfg.GetLinux().GetSecurityContext(), opts.Seccomp); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// applyNamespaces joins the sandbox's namespaces. The container's own
+// options win where they are set; otherwise the pod's apply.
+func applyNamespaces(h *container.HostConfig, sandboxID string, sandbox *runtimeapi.PodSandboxConfig, own *runtimeapi.NamespaceOption) {
+	join := "container:" + sandboxID
+	pod := sandbox.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	h.NetworkMode = container.NetworkMode(join)
+	h.IpcMode = container.IpcMode(join)
+	if pod.GetIpc() == runtimeapi.NamespaceMode_NODE || own.GetIpc() == runtimeapi.NamespaceMode_NODE {
+		h.IpcMode = "host"
+	}
+	pid := pod.GetPid()
+	if own != nil {
+		pid = own.GetPid()
+	}
+	switch pid {
+	case runtimeapi.NamespaceMode_NODE:
+		h.PidMode = "host"
+	case runtimeapi.NamespaceMode_POD:
+		h.PidMode = container.PidMode(join)
+	case runtimeapi.NamespaceMode_TARGET:
+		h.PidMode = container.PidMode("container:" + own.GetTargetId())
+	}
+	if pod.GetNetwork() == runtimeapi.NamespaceMode_NODE {
+		h.UTSMode = "host"
+	}
+}
+
+func envList(kvs []*runtimeapi.KeyValue) ([]string, error) {
+	out := make([]string, 0, len(kvs))
+	for _, kv := range kvs {
+		if kv.Key == "" {
+			return nil, errdefs.InvalidArgument("environment variable with empty name")
+		}
+		out = append(out, kv.Key+"="+string(kv.Value))
+	}
+	return out, nil
+}
+
+// LogPath is the absolute log path kubelet asked for, or "" when the
+// sandbox has no log directory.
+func LogPath(dir, rel string) string {
+	if dir == "" || rel == "" {
+		return ""
+	}
+	return filepath.Join(dir, rel)
+}
+
+// StopSignalName renders the CRI stop signal as Docker's name ("" is the
+// image's or Docker's default).
+func StopSignalName(s runtimeapi.Signal) string {
+	if s == runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT {
+		return ""
+	}
+	return strings.TrimPrefix(s.String(), "SIGNAL_")
+}
+
+// StopSignalFromName is the inverse of StopSignalName.
+func StopSignalFromName(name string) runtimeapi.Signal {
+	if name == "" {
+		return runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT
+	}
+	if v, ok := runtimeapi.Signal_value["SIGNAL_"+strings.ToUpper(name)]; ok {
+		return runtimeapi.Signal(v)
+	}
+	return runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT
+}

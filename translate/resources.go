@@ -1,0 +1,121 @@
+package translate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+// Resources maps CRI Linux resources to Docker's. Settings Docker cannot
+// express are returned as warnings rather than failing the pod: kubelet sends
+// hugepage limits (often zero) and, under MemoryQoS, unified keys to every
+// runtime.
+func Resources(r *runtimeapi.LinuxContainerResources, host HostLimits) (container.Resources, []string, error) {
+	var out container.Resources
+	if r == nil {
+		return out, nil, nil
+	}
+	if r.CpuShares < 0 || r.CpuQuota < -1 || r.CpuPeriod < 0 || r.MemoryLimitInBytes < 0 {
+		return out, nil, errdefs.InvalidArgument("negative cpu shares, quota, period or memory limit")
+	}
+	out.CPUShares = r.CpuShares
+	out.CPUQuota = r.CpuQuota
+	out.CPUPeriod = r.CpuPeriod
+	out.CpusetCpus = r.CpusetCpus
+	out.CpusetMems = r.CpusetMems
+	out.Memory = r.MemoryLimitInBytes
+	if r.MemorySwapLimitInBytes > 0 {
+		out.MemorySwap = r.MemorySwapLimitInBytes
+	}
+	var warnings []string
+	for _, hp := range r.HugepageLimits {
+		if hp.Limit > 0 {
+			warnings = append(warnings, fmt.Sprintf("hugepage limit %s=%d not enforced: Docker Engine has no hugetlb limits", hp.PageSize, hp.Limit))
+		}
+	}
+	for k, v := range r.Unified {
+		if err := applyUnified(&out, k, v); err != nil {
+			if !errorsIsUnsupported(err) {
+				return out, nil, err
+			}
+			warnings = append(warnings, err.Error())
+		}
+	}
+	return out, warnings, nil
+}
+
+type unsupportedError struct{ key string }
+
+func (e unsupportedError) Error() string {
+	return fmt.Sprintf("unified cgroup setting %q not applied: Docker Engine cannot express it", e.key)
+}
+
+func errorsIsUnsupported(err error) bool {
+	_, ok := err.(unsupportedError)
+	return ok
+}
+
+// applyUnified maps the cgroup v2 keys that have a Docker field.
+func applyUnified(out *container.Resources, key, val string) error {
+	parseInt := func() (int64, error) {
+		if val == "max" {
+			return -1, nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+		if err != nil {
+			return 0, errdefs.InvalidArgument("unified %s=%q: %w", key, val, err)
+		}
+		return n, nil
+	}
+	switch key {
+	case "memory.max":
+		n, err := parseInt()
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			out.Memory = n
+		}
+	case "pids.max":
+		n, err := parseInt()
+		if err != nil {
+			return err
+		}
+		out.PidsLimit = &n
+	case "cpu.weight":
+		n, err := parseInt()
+		if err != nil {
+			return err
+		}
+		if n < 1 || n > 10000 {
+			return errdefs.InvalidArgument("unified cpu.weight=%q out of range 1..10000", val)
+		}
+		// Inverse of the runc / kubelet conversion shares → weight.
+		out.CPUShares = 2 + ((n-1)*262142)/9999
+	default:
+		return unsupportedError{key: key}
+	}
+	return nil
+}
+
+// ResourcesFromHost reports a container's resources as CRI sees them.
+func ResourcesFromHost(h *container.HostConfig) *runtimeapi.ContainerResources {
+	if h == nil {
+		return nil
+	}
+	return &runtimeapi.ContainerResources{Linux: &runtimeapi.LinuxContainerResources{
+		CpuPeriod:              h.CPUPeriod,
+		CpuQuota:               h.CPUQuota,
+		CpuShares:              h.CPUShares,
+		MemoryLimitInBytes:     h.Memory,
+		MemorySwapLimitInBytes: h.MemorySwap,
+		OomScoreAdj:            int64(h.OomScoreAdj),
+		CpusetCpus:             h.CpusetCpus,
+		CpusetMems:             h.CpusetMems,
+	}}
+}
