@@ -34,6 +34,11 @@ type checkpointData struct {
 type checkpointExtra struct {
 	UID     string `json:"uid,omitempty"`
 	Attempt uint32 `json:"attempt,omitempty"`
+	// Namespace modes the pod asked for (CRI enum names), which the
+	// sandbox container alone does not show (PID sharing, for one).
+	NetworkNS string `json:"network_ns,omitempty"`
+	PidNS     string `json:"pid_ns,omitempty"`
+	IpcNS     string `json:"ipc_ns,omitempty"`
 }
 
 type sandboxCheckpoint struct {

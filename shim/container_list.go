@@ -21,6 +21,7 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 	}
 	out := make([]*runtimeapi.Container, 0, len(list))
 	for i := range list {
+		list[i].Labels = translate.WithoutInherited(list[i].Labels, s.imageLabels(ctx, list[i].ImageID))
 		c, err := translate.ContainerFromSummary(&list[i])
 		if err != nil {
 			log(ctx).WithError(err).Debug("skipping unparseable container")

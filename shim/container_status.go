@@ -26,6 +26,7 @@ func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.Container
 	} else if !docker.IsNotFound(err) {
 		return nil, err
 	}
+	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, s.imageLabels(ctx, in.Image))
 	st, err := translate.ContainerStatus(in, img)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
@@ -44,6 +45,11 @@ func (s *Service) pull(ctx context.Context, ref, auth string) (string, error) {
 	defer cancel(nil)
 	stream, err := s.engine.PullImage(ctx, full, auth)
 	if err != nil {
+		if codeOf(err) == codes.Unknown {
+			// Docker reports an unreachable or failing registry as a plain
+			// server error: the registry, not the request, is at fault.
+			return "", errdefs.Wrap(errdefs.ErrUnavailable, err)
+		}
 		return "", err
 	}
 	defer stream.Close()

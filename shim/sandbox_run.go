@@ -80,6 +80,9 @@ func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
 		},
 		Dockercri: &checkpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt},
 	}
+	if ns := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
+		cp.Dockercri.NetworkNS, cp.Dockercri.PidNS, cp.Dockercri.IpcNS = ns.Network.String(), ns.Pid.String(), ns.Ipc.String()
+	}
 	for _, pm := range cfg.PortMappings {
 		proto := pm.Protocol.String()
 		cport, hport := pm.ContainerPort, pm.HostPort

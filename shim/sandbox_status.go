@@ -24,6 +24,13 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 	if err != nil {
 		return nil, err
 	}
+	if cp, err := s.checkpoints.read(in.ID); err == nil && cp.Dockercri != nil && cp.Dockercri.PidNS != "" {
+		st.Linux.Namespaces.Options = &runtimeapi.NamespaceOption{
+			Network: namespaceMode(cp.Dockercri.NetworkNS),
+			Pid:     namespaceMode(cp.Dockercri.PidNS),
+			Ipc:     namespaceMode(cp.Dockercri.IpcNS),
+		}
+	}
 	st.RuntimeHandler = in.HostConfig.Runtime
 	if st.RuntimeHandler == "runc" {
 		st.RuntimeHandler = ""
@@ -40,4 +47,8 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 		resp.Info = map[string]string{"info": string(info)}
 	}
 	return resp, nil
+}
+
+func namespaceMode(name string) runtimeapi.NamespaceMode {
+	return runtimeapi.NamespaceMode(runtimeapi.NamespaceMode_value[name])
 }

@@ -43,6 +43,7 @@ type Service struct {
 	host        translate.HostLimits
 	checkpoints *checkpointStore
 	names       *registrar
+	imgLabels   imageLabelCache
 
 	mu             sync.Mutex
 	podCIDR        string

@@ -61,3 +61,17 @@ func MatchSelector(selector, labels map[string]string) bool {
 	}
 	return true
 }
+
+// WithoutInherited drops the labels a container inherited from its image
+// (Docker merges image labels into the container's), keeping any whose value
+// the container changed. The result is a new map.
+func WithoutInherited(labels, image map[string]string) map[string]string {
+	out := make(map[string]string, len(labels))
+	for k, v := range labels {
+		if iv, ok := image[k]; ok && iv == v && !internalLabels[k] {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

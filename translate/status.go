@@ -63,7 +63,7 @@ func SandboxStatus(in *container.InspectResponse, ips []string) (*runtimeapi.Pod
 		Network:     &runtimeapi.PodSandboxNetworkStatus{},
 		Linux: &runtimeapi.LinuxPodSandboxStatus{Namespaces: &runtimeapi.Namespace{Options: &runtimeapi.NamespaceOption{
 			Network: nsMode(string(in.HostConfig.NetworkMode)),
-			Pid:     nsMode(string(in.HostConfig.PidMode)),
+			Pid:     pidMode(string(in.HostConfig.PidMode)),
 			Ipc:     nsMode(string(in.HostConfig.IpcMode)),
 		}}},
 	}
@@ -81,6 +81,15 @@ func nsMode(dockerMode string) runtimeapi.NamespaceMode {
 		return runtimeapi.NamespaceMode_NODE
 	}
 	return runtimeapi.NamespaceMode_POD
+}
+
+// pidMode: a sandbox's own PID namespace is private unless it is the host's;
+// whether its containers share it is recorded in the checkpoint.
+func pidMode(dockerMode string) runtimeapi.NamespaceMode {
+	if dockerMode == "host" {
+		return runtimeapi.NamespaceMode_NODE
+	}
+	return runtimeapi.NamespaceMode_CONTAINER
 }
 
 func stateOf(in *container.InspectResponse) string {
@@ -158,6 +167,11 @@ func ContainerStatus(in *container.InspectResponse, img ImageInfo) (*runtimeapi.
 		st.StartedAt = parseTime(s.StartedAt)
 		if st.State == runtimeapi.ContainerState_CONTAINER_EXITED {
 			st.FinishedAt = parseTime(s.FinishedAt)
+			if st.FinishedAt != 0 && st.FinishedAt < st.StartedAt {
+				// Docker stamps StartedAt after the process runs; one that
+				// exits at once can look finished before it started.
+				st.FinishedAt = st.StartedAt
+			}
 			st.ExitCode = int32(s.ExitCode)
 			st.Reason, st.Message = exitReason(s)
 		}

@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func TestStopPodSandboxStopsItsContainers(t *testing.T) {
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	ctr := runContainer(t, d, sb, sbCfg, withShell(`trap "exit 0" TERM; sleep 3600 & wait`))
+	require.NoError(t, d.runtime.StopPodSandbox(testCtx(t), sb))
+	st := containerStatus(t, d, ctr)
+	assert.Equal(t, runtimeapi.ContainerState_CONTAINER_EXITED, st.GetState())
+	assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_NOTREADY, sandboxStatus(t, d, sb).GetState())
+	require.NoError(t, d.runtime.StopPodSandbox(testCtx(t), sb), "StopPodSandbox twice")
+}
+
+// A sandbox whose docker container vanished behind dockercri's back is still
+// listed (NOTREADY), so kubelet can stop it and free its network.
+func TestSandboxWithVanishedContainerIsNotReady(t *testing.T) {
+	d := startDaemon(t)
+	ctx := testCtx(t)
+	sb, _ := runSandbox(t, d)
+	require.NoError(t, d.docker.ContainerRemove(ctx, sb, container.RemoveOptions{Force: true}))
+
+	items, err := d.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{Id: sb})
+	require.NoError(t, err)
+	require.Len(t, items, 1, "sandbox with a checkpoint but no container must still be listed")
+	assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_NOTREADY, items[0].GetState())
+	// kubelet treats NotFound from PodSandboxStatus as "raced with removal"
+	// and skips the sandbox; NOTREADY is the more useful answer. Accept both.
+	resp, err := d.runtime.PodSandboxStatus(ctx, sb, false)
+	if err != nil {
+		assert.Equal(t, codes.NotFound, status.Code(err), "PodSandboxStatus: %v", err)
+		t.Logf("PodSandboxStatus of a listed sandbox with no container: %v", err)
+	} else {
+		assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_NOTREADY, resp.GetStatus().GetState())
+	}
+
+	require.NoError(t, d.runtime.StopPodSandbox(ctx, sb))
+	require.NoError(t, d.runtime.RemovePodSandbox(ctx, sb))
+	items, err = d.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{Id: sb})
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	assert.NoFileExists(t, d.checkpointPath(sb))
+}
+
+// Everything dockercri knows lives in dockerd and the root directory: a new
+// process on the same root sees the same pods and containers.
+func TestDaemonRestartKeepsState(t *testing.T) {
+	d1 := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d1)
+	ctr := runContainer(t, d1, sb, sbCfg)
+	d1.stop(t)
+
+	d2 := startDaemon(t, withRootDir(d1.rootDir))
+	registerSandboxCleanup(t, d2, sb, sbCfg)
+	ctx := testCtx(t)
+	assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_READY, sandboxStatus(t, d2, sb).GetState())
+	st := containerStatus(t, d2, ctr)
+	assert.Equal(t, runtimeapi.ContainerState_CONTAINER_RUNNING, st.GetState())
+	assert.Equal(t, d1.logPath(ctr), st.GetLogPath())
+	sandboxes, err := d2.runtime.ListPodSandbox(ctx, nil)
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(sandboxes, func(s *runtimeapi.PodSandbox) bool { return s.GetId() == sb }))
+
+	require.NoError(t, d2.runtime.StopContainer(ctx, ctr, 0))
+	waitContainerState(t, d2, ctr, runtimeapi.ContainerState_CONTAINER_EXITED, 30*time.Second)
+}

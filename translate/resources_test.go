@@ -1,0 +1,114 @@
+package translate
+
+import (
+	"testing"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+func i64p(v int64) *int64 { return &v }
+
+func TestResources(t *testing.T) {
+	tests := []struct {
+		name         string
+		in           *runtimeapi.LinuxContainerResources
+		want         container.Resources
+		wantWarnings int
+	}{
+		{"nil", nil, container.Resources{}, 0},
+		{"cpu", &runtimeapi.LinuxContainerResources{CpuShares: 256, CpuQuota: 50000, CpuPeriod: 100000, CpusetCpus: "0-1", CpusetMems: "0"},
+			container.Resources{CPUShares: 256, CPUQuota: 50000, CPUPeriod: 100000, CpusetCpus: "0-1", CpusetMems: "0"}, 0},
+		{"unlimited quota", &runtimeapi.LinuxContainerResources{CpuQuota: -1}, container.Resources{CPUQuota: -1}, 0},
+		{"memory and swap", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 256 << 20, MemorySwapLimitInBytes: 512 << 20},
+			container.Resources{Memory: 256 << 20, MemorySwap: 512 << 20}, 0},
+		{"zero swap left to docker", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 256 << 20},
+			container.Resources{Memory: 256 << 20}, 0},
+		{"zero hugepage limit is silent", &runtimeapi.LinuxContainerResources{HugepageLimits: []*runtimeapi.HugepageLimit{{PageSize: "2MB"}}},
+			container.Resources{}, 0},
+		{"hugepage limit warns", &runtimeapi.LinuxContainerResources{HugepageLimits: []*runtimeapi.HugepageLimit{{PageSize: "2MB", Limit: 4 << 20}}},
+			container.Resources{}, 1},
+		{"unified memory.max", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 1, Unified: map[string]string{"memory.max": "1048576"}},
+			container.Resources{Memory: 1048576}, 0},
+		{"unified memory.max max", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 4096, Unified: map[string]string{"memory.max": "max"}},
+			container.Resources{Memory: 4096}, 0},
+		{"unified pids.max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"pids.max": " 100 "}},
+			container.Resources{PidsLimit: i64p(100)}, 0},
+		{"unified pids.max max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"pids.max": "max"}},
+			container.Resources{PidsLimit: i64p(-1)}, 0},
+		{"unified cpu.weight min", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "1"}},
+			container.Resources{CPUShares: 2}, 0},
+		{"unified cpu.weight default", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "100"}},
+			container.Resources{CPUShares: 2597}, 0},
+		{"unified cpu.weight max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "10000"}},
+			container.Resources{CPUShares: 262144}, 0},
+		{"unknown unified key warns", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.high": "1000", "io.weight": "50"}},
+			container.Resources{}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, warnings, err := Resources(tt.in, HostLimits{MinOOMScoreAdj: -1000})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Len(t, warnings, tt.wantWarnings)
+		})
+	}
+}
+
+func TestResourcesWarningNamesSetting(t *testing.T) {
+	_, warnings, err := Resources(&runtimeapi.LinuxContainerResources{
+		Unified:        map[string]string{"memory.high": "1000"},
+		HugepageLimits: []*runtimeapi.HugepageLimit{{PageSize: "1GB", Limit: 1 << 30}},
+	}, HostLimits{})
+	require.NoError(t, err)
+	require.Len(t, warnings, 2)
+	assert.Contains(t, warnings[0], "1GB")
+	assert.Contains(t, warnings[1], "memory.high")
+}
+
+func TestResourcesRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *runtimeapi.LinuxContainerResources
+	}{
+		{"negative shares", &runtimeapi.LinuxContainerResources{CpuShares: -2}},
+		{"quota below -1", &runtimeapi.LinuxContainerResources{CpuQuota: -2}},
+		{"negative period", &runtimeapi.LinuxContainerResources{CpuPeriod: -1}},
+		{"negative memory", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: -1}},
+		{"memory.max not a number", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.max": "1G"}}},
+		{"pids.max not a number", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"pids.max": "many"}}},
+		{"cpu.weight zero", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "0"}}},
+		{"cpu.weight too big", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "10001"}}},
+		{"cpu.weight max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "max"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := Resources(tt.in, HostLimits{})
+			assert.ErrorIs(t, err, errdefs.ErrInvalidArgument)
+		})
+	}
+}
+
+func TestResourcesFromHost(t *testing.T) {
+	assert.Nil(t, ResourcesFromHost(nil))
+	h := &container.HostConfig{OomScoreAdj: -997, Resources: container.Resources{
+		CPUShares: 102, CPUQuota: 20000, CPUPeriod: 100000, CpusetCpus: "1", CpusetMems: "0",
+		Memory: 64 << 20, MemorySwap: 128 << 20,
+	}}
+	assert.Equal(t, &runtimeapi.ContainerResources{Linux: &runtimeapi.LinuxContainerResources{
+		CpuShares: 102, CpuQuota: 20000, CpuPeriod: 100000, CpusetCpus: "1", CpusetMems: "0",
+		MemoryLimitInBytes: 64 << 20, MemorySwapLimitInBytes: 128 << 20, OomScoreAdj: -997,
+	}}, ResourcesFromHost(h))
+}
+
+func TestResourcesRoundTrip(t *testing.T) {
+	in := &runtimeapi.LinuxContainerResources{CpuShares: 512, CpuQuota: 30000, CpuPeriod: 100000, MemoryLimitInBytes: 1 << 30, MemorySwapLimitInBytes: 2 << 30, CpusetCpus: "0", CpusetMems: "0"}
+	r, _, err := Resources(in, HostLimits{})
+	require.NoError(t, err)
+	back := ResourcesFromHost(&container.HostConfig{Resources: r})
+	assert.Equal(t, in, back.Linux)
+}
