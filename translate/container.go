@@ -80,7 +80,7 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 		spec.Warnings = append(spec.Warnings, warnings...)
 	}
 	h.CgroupParent = CgroupParent(sandbox.GetLinux().GetCgroupParent(), opts.Host.CgroupDriver)
-	if err := applyContainerSecurity(c, h, cfg.GetLinux().GetSecurityContext(), opts.Seccomp); err != nil {
+	if err := applyContainerSecurity(c, h, cfg.GetLinux().GetSecurityContext(), opts.Host, opts.Seccomp); err != nil {
 		return nil, err
 	}
 	return spec, nil

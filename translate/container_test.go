@@ -96,9 +96,9 @@ func TestContainerSpecLabels(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"io.kubernetes.container.name":            "app",
 		"annotation.io.kubernetes.container.hash": "abc",
-		LabelType:                                 TypeContainer,
-		LabelSandboxID:                            testSandboxID,
-		"io.kubernetes.container.logpath":         "/var/log/pods/default_web_uid-1/app/1.log",
+		LabelType:                         TypeContainer,
+		LabelSandboxID:                    testSandboxID,
+		"io.kubernetes.container.logpath": "/var/log/pods/default_web_uid-1/app/1.log",
 	}, spec.Config.Labels)
 }
 

@@ -80,3 +80,26 @@ func TestMatchSelector(t *testing.T) {
 		})
 	}
 }
+
+func TestWithoutInherited(t *testing.T) {
+	image := map[string]string{"maintainer": "x", "version": "1", LabelType: TypeContainer}
+	tests := []struct {
+		name   string
+		labels map[string]string
+		want   map[string]string
+	}{
+		{"nil labels", nil, map[string]string{}},
+		{"inherited dropped", map[string]string{"maintainer": "x", "app": "web"}, map[string]string{"app": "web"}},
+		{"changed value kept", map[string]string{"version": "2"}, map[string]string{"version": "2"}},
+		{"internal kept even if the image has it", map[string]string{LabelType: TypeContainer}, map[string]string{LabelType: TypeContainer}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := WithoutInherited(tt.labels, image)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	in := map[string]string{"maintainer": "x"}
+	_ = WithoutInherited(in, image)
+	assert.Equal(t, map[string]string{"maintainer": "x"}, in, "the input map is not changed")
+}

@@ -75,7 +75,7 @@ func SandboxSpec(cfg *runtimeapi.PodSandboxConfig, opts SandboxOptions) (*Create
 	if dns := cfg.DnsConfig; dns != nil {
 		h.DNS, h.DNSSearch, h.DNSOptions = dns.Servers, dns.Searches, dns.Options
 	}
-	if err := applySandboxSecurity(c, h, sc, opts.Seccomp); err != nil {
+	if err := applySandboxSecurity(c, h, sc, opts.Host, opts.Seccomp); err != nil {
 		return nil, err
 	}
 	// linux.resources and overhead describe the pod's total for runtimes

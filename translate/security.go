@@ -14,10 +14,13 @@ import (
 // "localhost/<path>" form.
 const LocalhostPrefix = "localhost/"
 
-func applySandboxSecurity(c *container.Config, h *container.HostConfig, sc *runtimeapi.LinuxSandboxSecurityContext, seccomp map[string][]byte) error {
+func applySandboxSecurity(c *container.Config, h *container.HostConfig, sc *runtimeapi.LinuxSandboxSecurityContext, host HostLimits, seccomp map[string][]byte) error {
 	if sc == nil {
 		h.SecurityOpt = append(h.SecurityOpt, "seccomp=unconfined")
 		return nil
+	}
+	if err := host.checkCaps(sc.Privileged, nil); err != nil {
+		return err
 	}
 	h.Privileged = sc.Privileged
 	h.ReadonlyRootfs = sc.ReadonlyRootfs
@@ -31,10 +34,13 @@ func applySandboxSecurity(c *container.Config, h *container.HostConfig, sc *runt
 	return nil
 }
 
-func applyContainerSecurity(c *container.Config, h *container.HostConfig, sc *runtimeapi.LinuxContainerSecurityContext, seccomp map[string][]byte) error {
+func applyContainerSecurity(c *container.Config, h *container.HostConfig, sc *runtimeapi.LinuxContainerSecurityContext, host HostLimits, seccomp map[string][]byte) error {
 	if sc == nil {
 		h.SecurityOpt = append(h.SecurityOpt, "seccomp=unconfined")
 		return nil
+	}
+	if err := host.checkCaps(sc.Privileged, sc.GetCapabilities().GetAddCapabilities()); err != nil {
+		return err
 	}
 	h.Privileged = sc.Privileged
 	h.ReadonlyRootfs = sc.ReadonlyRootfs

@@ -146,7 +146,9 @@ func TestContainerUser(t *testing.T) {
 		{"uid", func(sc *runtimeapi.LinuxContainerSecurityContext) { sc.RunAsUser = i64(1001) }, "1001"},
 		{"uid and gid", func(sc *runtimeapi.LinuxContainerSecurityContext) { sc.RunAsUser, sc.RunAsGroup = i64(1001), i64(5) }, "1001:5"},
 		{"username", func(sc *runtimeapi.LinuxContainerSecurityContext) { sc.RunAsUsername = "nobody" }, "nobody"},
-		{"username and gid", func(sc *runtimeapi.LinuxContainerSecurityContext) { sc.RunAsUsername, sc.RunAsGroup = "nobody", i64(65534) }, "nobody:65534"},
+		{"username and gid", func(sc *runtimeapi.LinuxContainerSecurityContext) {
+			sc.RunAsUsername, sc.RunAsGroup = "nobody", i64(65534)
+		}, "nobody:65534"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

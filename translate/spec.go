@@ -1,8 +1,13 @@
 package translate
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // CreateSpec is everything Docker's ContainerCreate needs.
@@ -24,6 +29,33 @@ type HostLimits struct {
 	// MinOOMScoreAdj is the lowest oom_score_adj the host lets runc set
 	// (-1000 normally; higher where CAP_SYS_RESOURCE is missing).
 	MinOOMScoreAdj int
+	// MissingCaps are capabilities the host's bounding set lacks (names
+	// like "CAP_SYS_RESOURCE"); runc can grant them to no container.
+	MissingCaps []string
+}
+
+// checkCaps fails clearly, before Docker is asked, when a container needs a
+// capability the host cannot give: privileged containers need them all.
+func (h HostLimits) checkCaps(privileged bool, add []string) error {
+	if len(h.MissingCaps) == 0 {
+		return nil
+	}
+	if privileged {
+		return errdefs.FailedPrecondition("privileged containers cannot run on this host: its capability bounding set lacks %s", strings.Join(h.MissingCaps, ", "))
+	}
+	for _, c := range add {
+		name := strings.ToUpper(c)
+		if name == "ALL" {
+			return errdefs.FailedPrecondition("capability ALL cannot be granted on this host: its capability bounding set lacks %s", strings.Join(h.MissingCaps, ", "))
+		}
+		if !strings.HasPrefix(name, "CAP_") {
+			name = "CAP_" + name
+		}
+		if slices.Contains(h.MissingCaps, name) {
+			return errdefs.FailedPrecondition("capability %s cannot be granted on this host: its capability bounding set lacks it", name)
+		}
+	}
+	return nil
 }
 
 func (h HostLimits) clampOOM(v int64) int {

@@ -126,6 +126,13 @@ func run(o *options) error {
 	if minOOM > -1000 {
 		logrus.WithField("min", minOOM).Warn("this host refuses oom_score_adj below its current value (no CAP_SYS_RESOURCE); lower requested values are clamped")
 	}
+	missingCaps, err := hostprobe.MissingCapabilities()
+	if err != nil {
+		return err
+	}
+	if len(missingCaps) > 0 {
+		logrus.WithField("missing", missingCaps).Warn("the capability bounding set lacks capabilities: privileged containers and adding those capabilities are refused with FailedPrecondition")
+	}
 	rootDir, err := filepath.Abs(o.rootDir)
 	if err != nil {
 		return err
@@ -137,7 +144,7 @@ func run(o *options) error {
 		NetworkMode:          "bridge",
 		PullProgressDeadline: o.pullProgressDeadline,
 		Version:              version,
-	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM})
+	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps})
 	if err != nil {
 		return err
 	}
