@@ -28,7 +28,6 @@ const (
 
 // daemon is one running dockercri process with CRI clients connected to it.
 type daemon struct {
-	t          testing.TB
 	endpoint   string // unix:///...
 	socketPath string
 	rootDir    string
@@ -101,7 +100,6 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 		t.Fatal(err)
 	}
 	d := &daemon{
-		t:          t,
 		socketPath: filepath.Join(dir, "cri.sock"),
 		rootDir:    filepath.Join(dir, "root"),
 		stderrPath: filepath.Join(dir, "stderr.log"),

@@ -7,8 +7,7 @@ set -euo pipefail
 
 need_pkgs=()
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || need_pkgs+=(busybox-static)
-command -v file >/dev/null 2>&1 || need_pkgs+=(file)
+dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
 	echo "ensure-docker: installing ${need_pkgs[*]}"
 	export DEBIAN_FRONTEND=noninteractive

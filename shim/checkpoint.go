@@ -39,6 +39,8 @@ type checkpointExtra struct {
 	NetworkNS string `json:"network_ns,omitempty"`
 	PidNS     string `json:"pid_ns,omitempty"`
 	IpcNS     string `json:"ipc_ns,omitempty"`
+	// CreatedAt is when the sandbox was created (Unix nanoseconds).
+	CreatedAt int64 `json:"created_at,omitempty"`
 }
 
 type sandboxCheckpoint struct {
@@ -48,6 +50,18 @@ type sandboxCheckpoint struct {
 	Data      *checkpointData  `json:"data,omitempty"`
 	Dockercri *checkpointExtra `json:"dockercri,omitempty"`
 	Checksum  uint64           `json:"checksum"`
+
+	// written is the file's modification time, the creation time of
+	// checkpoints that do not record one (cri-dockerd's).
+	written int64
+}
+
+// createdAt is the sandbox's creation time as the checkpoint knows it.
+func (c *sandboxCheckpoint) createdAt() int64 {
+	if c.Dockercri != nil && c.Dockercri.CreatedAt != 0 {
+		return c.Dockercri.CreatedAt
+	}
+	return c.written
 }
 
 // checksum is FNV-1a over the JSON of the data; cri-dockerd's own checksum
@@ -131,6 +145,9 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	var cp sandboxCheckpoint
 	if err := json.Unmarshal(buf, &cp); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is corrupt: %w", id, err)
+	}
+	if fi, err := os.Stat(p); err == nil {
+		cp.written = fi.ModTime().UnixNano()
 	}
 	if cp.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s has unknown version %q", id, cp.Version)

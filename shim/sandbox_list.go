@@ -57,11 +57,7 @@ func (s *Service) orphanCheckpoints(ctx context.Context, seen map[string]bool) (
 			log(ctx).WithError(err).Warn("skipping unreadable checkpoint")
 			continue
 		}
-		meta := &runtimeapi.PodSandboxMetadata{Name: cp.Name, Namespace: cp.Namespace}
-		if cp.Dockercri != nil {
-			meta.Uid, meta.Attempt = cp.Dockercri.UID, cp.Dockercri.Attempt
-		}
-		out = append(out, &runtimeapi.PodSandbox{Id: id, Metadata: meta, State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY})
+		out = append(out, &runtimeapi.PodSandbox{Id: id, Metadata: checkpointMetadata(cp), State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY, CreatedAt: cp.createdAt()})
 	}
 	return out, nil
 }

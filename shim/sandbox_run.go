@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -78,7 +79,7 @@ func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
 		Data: &checkpointData{
 			HostNetwork: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() == runtimeapi.NamespaceMode_NODE,
 		},
-		Dockercri: &checkpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt},
+		Dockercri: &checkpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt, CreatedAt: time.Now().UnixNano()},
 	}
 	if ns := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
 		cp.Dockercri.NetworkNS, cp.Dockercri.PidNS, cp.Dockercri.IpcNS = ns.Network.String(), ns.Pid.String(), ns.Ipc.String()

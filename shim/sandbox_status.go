@@ -7,6 +7,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -17,6 +18,13 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 		return nil, err
 	}
 	in, err := s.inspectSandbox(ctx, req.PodSandboxId)
+	if docker.IsNotFound(err) && checkpointID.MatchString(req.PodSandboxId) {
+		// The container vanished behind our back; the checkpoint still
+		// describes the pod, and kubelet needs it NOTREADY to clean up.
+		if cp, cerr := s.checkpoints.read(req.PodSandboxId); cerr == nil {
+			return &runtimeapi.PodSandboxStatusResponse{Status: statusFromCheckpoint(req.PodSandboxId, cp), Timestamp: time.Now().UnixNano()}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -51,4 +59,30 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 
 func namespaceMode(name string) runtimeapi.NamespaceMode {
 	return runtimeapi.NamespaceMode(runtimeapi.NamespaceMode_value[name])
+}
+
+// checkpointMetadata is the sandbox metadata a checkpoint records.
+func checkpointMetadata(cp *sandboxCheckpoint) *runtimeapi.PodSandboxMetadata {
+	meta := &runtimeapi.PodSandboxMetadata{Name: cp.Name, Namespace: cp.Namespace}
+	if cp.Dockercri != nil {
+		meta.Uid, meta.Attempt = cp.Dockercri.UID, cp.Dockercri.Attempt
+	}
+	return meta
+}
+
+// statusFromCheckpoint describes a sandbox whose container is gone.
+func statusFromCheckpoint(id string, cp *sandboxCheckpoint) *runtimeapi.PodSandboxStatus {
+	st := &runtimeapi.PodSandboxStatus{
+		Id:        id,
+		Metadata:  checkpointMetadata(cp),
+		State:     runtimeapi.PodSandboxState_SANDBOX_NOTREADY,
+		CreatedAt: cp.createdAt(),
+		Network:   &runtimeapi.PodSandboxNetworkStatus{},
+	}
+	if x := cp.Dockercri; x != nil && x.PidNS != "" {
+		st.Linux = &runtimeapi.LinuxPodSandboxStatus{Namespaces: &runtimeapi.Namespace{Options: &runtimeapi.NamespaceOption{
+			Network: namespaceMode(x.NetworkNS), Pid: namespaceMode(x.PidNS), Ipc: namespaceMode(x.IpcNS),
+		}}}
+	}
+	return st
 }
