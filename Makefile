@@ -8,7 +8,7 @@ BIN       := bin/dockercri
 ENDPOINT  ?= unix:///run/dockercri.sock
 RUN_FLAGS ?=
 
-.PHONY: all build run test unit e2e lint fmt bench docker clean
+.PHONY: all build run test unit e2e lint fmt bench docker tools clean
 
 all: build
 
@@ -27,8 +27,19 @@ test: lint unit e2e
 unit:
 	$(GO) test -race -count=1 ./...
 
-e2e: docker build
-	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./e2e/ $(E2E_FLAGS)
+e2e: docker build tools
+	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRICTL=$(CURDIR)/bin/crictl \
+		$(GO) test -count=1 -timeout 20m ./e2e/ $(E2E_FLAGS)
+
+# tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in
+# hack/tools/go.mod and built from the Go module proxy.
+tools: bin/crictl bin/critest
+
+bin/crictl: hack/tools/go.mod
+	cd hack/tools && $(GO) build -o $(CURDIR)/bin/crictl sigs.k8s.io/cri-tools/cmd/crictl
+
+bin/critest: hack/tools/go.mod
+	cd hack/tools && $(GO) test -c -o $(CURDIR)/bin/critest sigs.k8s.io/cri-tools/cmd/critest
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -32,6 +32,13 @@ type Engine interface {
 	PullImage(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error)
 	RemoveImage(ctx context.Context, ref string, force bool) error
 	ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error
+
+	ExecCreate(ctx context.Context, id string, cfg ExecConfig) (string, error)
+	ExecAttach(ctx context.Context, execID string, tty bool) (Hijacked, error)
+	ExecResize(ctx context.Context, execID string, height, width uint) error
+	ExecInspect(ctx context.Context, execID string) (ExecInfo, error)
+	Attach(ctx context.Context, id string, stdin, stdout, stderr bool) (Hijacked, error)
+	Resize(ctx context.Context, id string, height, width uint) error
 }
 
 var _ Engine = (*Client)(nil)

@@ -152,8 +152,8 @@ func TestUnimplementedRPCs(t *testing.T) {
 	rs, _ := rawClient(t, d.socketPath)
 	ctx := testCtx(t)
 	calls := map[string]func() error{
-		"ExecSync": func() error {
-			_, err := rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: "x", Cmd: []string{"true"}})
+		"ReopenContainerLog": func() error {
+			_, err := rs.ReopenContainerLog(ctx, &runtimeapi.ReopenContainerLogRequest{ContainerId: "x"})
 			return err
 		},
 		"ContainerStats": func() error {

@@ -39,8 +39,9 @@ var noisy = map[string]bool{
 }
 
 // untimed methods run as long as their caller allows: pulls are bounded by
-// the progress deadline and stops by their grace period instead.
-var untimed = map[string]bool{"PullImage": true, "StopContainer": true, "StopPodSandbox": true}
+// the progress deadline, stops by their grace period and ExecSync by its
+// own timeout instead.
+var untimed = map[string]bool{"PullImage": true, "StopContainer": true, "StopPodSandbox": true, "ExecSync": true}
 
 // UnaryInterceptor is dockercri's one gRPC boundary: it gives each request
 // an id and a logger, bounds it by requestTimeout, recovers panics into

@@ -50,6 +50,7 @@ type Service struct {
 	sandboxImageID string // for `pinned`
 	runtimes       []string
 	dockerRootDir  string
+	streams        StreamServer
 }
 
 // New builds the service. host carries the facts probed at start-up.

@@ -18,6 +18,7 @@ import (
 	"github.com/dockercri/dockercri/internal/hostprobe"
 	"github.com/dockercri/dockercri/pause"
 	"github.com/dockercri/dockercri/shim"
+	"github.com/dockercri/dockercri/streaming"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -35,6 +36,7 @@ type options struct {
 	pullProgressDeadline time.Duration
 	logLevel             string
 	logFormat            string
+	debugAddr            string
 	showVersion          bool
 }
 
@@ -52,6 +54,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.pullProgressDeadline, "image-pull-progress-deadline", time.Minute, "cancel a pull that reports no progress for this long")
 	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,10 +155,29 @@ func run(o *options) error {
 	svc.Start(startCtx)
 	cancel()
 
+	if o.debugAddr != "" {
+		addr, err := serveDebug(o.debugAddr)
+		if err != nil {
+			return err
+		}
+		logrus.WithField("addr", addr).Info("pprof debug server listening")
+	}
+	streams, err := streaming.NewServer(o.streamingAddr, streaming.NewRuntime(engine))
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := streams.Serve(); err != nil {
+			logrus.WithError(err).Error("streaming server stopped")
+		}
+	}()
+	defer streams.Shutdown(context.Background())
+	svc.SetStreamServer(streams)
+
 	l, err := shim.Listen(o.endpoint)
 	if err != nil {
 		return err
 	}
-	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "version": version}).Info("dockercri serving CRI")
+	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "streaming": streams.Addr(), "version": version}).Info("dockercri serving CRI")
 	return shim.Serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
 }

@@ -1,0 +1,147 @@
+package shim
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/translate"
+)
+
+const (
+	testPauseImage = "registry.k8s.io/pause:3.10"
+	testAppImage   = "busybox:latest"
+)
+
+// testEnv is a Service on a fake engine, with its state directory.
+type testEnv struct {
+	svc    *Service
+	engine *dockertest.Engine
+	root   string
+	logDir string
+}
+
+type envOpt func(*Config, *[]dockertest.Option)
+
+func withBuiltinSandboxImage() envOpt {
+	return func(c *Config, _ *[]dockertest.Option) {
+		c.SandboxImage, c.BuiltinSandboxImage = "dockercri/pause:builtin", "dockercri/pause:builtin"
+	}
+}
+
+func withEngineOptions(opts ...dockertest.Option) envOpt {
+	return func(_ *Config, o *[]dockertest.Option) { *o = append(*o, opts...) }
+}
+
+func newTestEnv(t *testing.T, opts ...envOpt) *testEnv {
+	t.Helper()
+	root := t.TempDir()
+	cfg := Config{RootDir: root, SandboxImage: testPauseImage, BuiltinSandboxImage: "dockercri/pause:builtin", NetworkMode: "bridge", Version: "test"}
+	engineOpts := []dockertest.Option{
+		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}),
+		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testAppImage}}),
+	}
+	for _, o := range opts {
+		o(&cfg, &engineOpts)
+	}
+	engine := dockertest.New(engineOpts...)
+	svc, err := New(cfg, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: -1000})
+	require.NoError(t, err)
+	svc.Start(context.Background())
+	return &testEnv{svc: svc, engine: engine, root: root, logDir: filepath.Join(t.TempDir(), "pods")}
+}
+
+func (e *testEnv) checkpointPath(id string) string { return filepath.Join(e.root, "sandbox", id) }
+
+func (e *testEnv) hasCheckpoint(t *testing.T, id string) bool {
+	t.Helper()
+	_, err := os.Stat(e.checkpointPath(id))
+	if os.IsNotExist(err) {
+		return false
+	}
+	require.NoError(t, err)
+	return true
+}
+
+type sandboxOpt func(*runtimeapi.PodSandboxConfig)
+
+func (e *testEnv) sandboxConfig(opts ...sandboxOpt) *runtimeapi.PodSandboxConfig {
+	cfg := &runtimeapi.PodSandboxConfig{
+		Metadata:     &runtimeapi.PodSandboxMetadata{Name: "web", Namespace: "default", Uid: "uid-1", Attempt: 0},
+		Hostname:     "web",
+		LogDirectory: filepath.Join(e.logDir, "default_web_uid-1"),
+		Labels:       map[string]string{"io.kubernetes.pod.name": "web"},
+		Annotations:  map[string]string{"seen": "now"},
+		Linux: &runtimeapi.LinuxPodSandboxConfig{SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
+			NamespaceOptions: &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER},
+		}},
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg
+}
+
+func withPodName(name string) sandboxOpt {
+	return func(c *runtimeapi.PodSandboxConfig) {
+		c.Metadata.Name = name
+		c.LogDirectory = filepath.Join(filepath.Dir(c.LogDirectory), "default_"+name+"_uid-1")
+	}
+}
+
+func withoutLogDirectory() sandboxOpt {
+	return func(c *runtimeapi.PodSandboxConfig) { c.LogDirectory = "" }
+}
+
+// runSandbox runs a sandbox and returns its id.
+func (e *testEnv) runSandbox(t *testing.T, cfg *runtimeapi.PodSandboxConfig) string {
+	t.Helper()
+	resp, err := e.svc.RunPodSandbox(context.Background(), &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	require.NoError(t, err)
+	require.Len(t, resp.PodSandboxId, 64)
+	return resp.PodSandboxId
+}
+
+type containerOpt func(*runtimeapi.ContainerConfig)
+
+func containerConfig(opts ...containerOpt) *runtimeapi.ContainerConfig {
+	cfg := &runtimeapi.ContainerConfig{
+		Metadata: &runtimeapi.ContainerMetadata{Name: "app", Attempt: 0},
+		Image:    &runtimeapi.ImageSpec{Image: testAppImage},
+		Command:  []string{"sleep", "3600"},
+		LogPath:  "app/0.log",
+		Labels:   map[string]string{"io.kubernetes.container.name": "app"},
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg
+}
+
+func withContainerName(name string) containerOpt {
+	return func(c *runtimeapi.ContainerConfig) {
+		c.Metadata.Name = name
+		c.LogPath = name + "/0.log"
+	}
+}
+
+func withImage(ref string) containerOpt {
+	return func(c *runtimeapi.ContainerConfig) { c.Image = &runtimeapi.ImageSpec{Image: ref} }
+}
+
+// createContainer creates a container in sandbox id and returns its id.
+func (e *testEnv) createContainer(t *testing.T, sandboxID string, sandbox *runtimeapi.PodSandboxConfig, cfg *runtimeapi.ContainerConfig) string {
+	t.Helper()
+	resp, err := e.svc.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{
+		PodSandboxId: sandboxID, Config: cfg, SandboxConfig: sandbox,
+	})
+	require.NoError(t, err)
+	require.Len(t, resp.ContainerId, 64)
+	return resp.ContainerId
+}

@@ -1,0 +1,26 @@
+package shim
+
+import (
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// StreamServer hands out single-use exec/attach/port-forward URLs.
+type StreamServer interface {
+	GetExec(*runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error)
+	GetAttach(*runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error)
+	GetPortForward(*runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error)
+}
+
+// SetStreamServer wires the streaming server; without one, Exec, Attach
+// and PortForward are Unimplemented.
+func (s *Service) SetStreamServer(srv StreamServer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams = srv
+}
+
+func (s *Service) streamServer() StreamServer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.streams
+}
