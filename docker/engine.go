@@ -39,6 +39,7 @@ type Engine interface {
 	ExecInspect(ctx context.Context, execID string) (ExecInfo, error)
 	Attach(ctx context.Context, id string, stdin, stdout, stderr bool) (Hijacked, error)
 	Resize(ctx context.Context, id string, height, width uint) error
+	LogStream(ctx context.Context, id, since string, follow bool) (io.ReadCloser, error)
 }
 
 var _ Engine = (*Client)(nil)

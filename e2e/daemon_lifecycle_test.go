@@ -152,8 +152,8 @@ func TestUnimplementedRPCs(t *testing.T) {
 	rs, _ := rawClient(t, d.socketPath)
 	ctx := testCtx(t)
 	calls := map[string]func() error{
-		"ReopenContainerLog": func() error {
-			_, err := rs.ReopenContainerLog(ctx, &runtimeapi.ReopenContainerLogRequest{ContainerId: "x"})
+		"ListMetricDescriptors": func() error {
+			_, err := rs.ListMetricDescriptors(ctx, &runtimeapi.ListMetricDescriptorsRequest{})
 			return err
 		},
 		"ContainerStats": func() error {

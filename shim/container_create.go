@@ -29,6 +29,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	}
 	spec, err := translate.ContainerSpec(cfg, sandboxCfg, translate.ContainerOptions{
 		SandboxID: sandbox.ID,
+		DockerLog: s.cfg.DockerLog,
 		Host:      s.hostLimits(),
 		Seccomp:   seccomp,
 	})
@@ -51,7 +52,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 			s.rollbackContainer(ctx, id)
 		}
 	}()
-	if err := s.linkLog(ctx, id, spec.Config.Labels[translate.LabelLogPath]); err != nil {
+	if err := prepareLogFile(spec.Config.Labels[translate.LabelLogPath]); err != nil {
 		return nil, err
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil

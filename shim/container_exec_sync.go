@@ -27,5 +27,27 @@ func (s *Service) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest)
 	if err != nil {
 		return nil, err
 	}
-	return &runtimeapi.ExecSyncResponse{Stdout: res.Stdout, Stderr: res.Stderr, ExitCode: int32(res.ExitCode)}, nil
+	stdout, stderr := fitOutput(res.Stdout, res.Stderr, execSyncBudget)
+	return &runtimeapi.ExecSyncResponse{Stdout: stdout, Stderr: stderr, ExitCode: int32(res.ExitCode)}, nil
+}
+
+// execSyncBudget is how much output one ExecSync response may carry:
+// kubelet accepts CRI messages of at most 16 MiB, and the response needs a
+// few bytes of framing besides the output.
+const execSyncBudget = maxMsgSize - 4<<10
+
+// fitOutput trims stdout and stderr (keeping their beginnings) so that
+// together they fit budget, sharing it fairly when both are large.
+func fitOutput(stdout, stderr []byte, budget int) ([]byte, []byte) {
+	if len(stdout)+len(stderr) <= budget {
+		return stdout, stderr
+	}
+	half := budget / 2
+	switch {
+	case len(stderr) <= half:
+		return stdout[:budget-len(stderr)], stderr
+	case len(stdout) <= half:
+		return stdout, stderr[:budget-len(stdout)]
+	}
+	return stdout[:half], stderr[:budget-half]
 }

@@ -9,79 +9,66 @@ import (
 	"path/filepath"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
 )
 
-// linkLog points kubelet's log path at Docker's json log of the container,
-// as cri-dockerd does, so that the file kubelet asked for exists. Docker only
-// fills in LogPath at start, so the path json-file will use is derived from
-// the data root.
-func (s *Service) linkLog(ctx context.Context, id, logPath string) error {
+// prepareLogFile creates kubelet's log file for a new container, so that
+// the path exists from CreateContainer on; dockercri's log follower writes
+// to it once the container starts.
+func prepareLogFile(logPath string) error {
 	if logPath == "" {
-		return nil
-	}
-	in, err := s.engine.InspectContainer(ctx, id)
-	if err != nil {
-		return err
-	}
-	target := in.LogPath
-	if target == "" && in.HostConfig != nil && in.HostConfig.LogConfig.Type == "json-file" {
-		root, err := s.dockerRoot(ctx)
-		if err != nil {
-			return err
-		}
-		target = filepath.Join(root, "containers", in.ID, in.ID+"-json.log")
-	}
-	if target == "" {
-		log(ctx).WithField("container", id).Warn("docker keeps no log file for this container (log driver is not json-file); log path not linked")
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("creating log directory for %s: %w", logPath, err))
 	}
-	if err := os.Remove(logPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("replacing log path %s: %w", logPath, err))
+	if fi, err := os.Lstat(logPath); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err := os.Remove(logPath); err != nil {
+			return fmt.Errorf("replacing log link %s: %w", logPath, err)
+		}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("checking log path %s: %w", logPath, err)
 	}
-	if err := os.Symlink(target, logPath); err != nil {
-		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("linking log path %s: %w", logPath, err))
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("creating log file %s: %w", logPath, err))
 	}
-	return nil
+	return f.Close()
 }
 
-// dockerRoot is Docker's data root, read once from docker info.
-func (s *Service) dockerRoot(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	root := s.dockerRootDir
-	s.mu.Unlock()
-	if root != "" {
-		return root, nil
+// followLogs starts writing a started container's CRI log.
+func (s *Service) followLogs(ctx context.Context, in *dockerContainer) {
+	path := in.Config.Labels[translate.LabelLogPath]
+	if path == "" || s.logs == nil {
+		return
 	}
-	info, err := s.engine.Info(ctx)
-	if err != nil {
-		return "", err
+	if err := s.logs.Follow(in.ID, path, in.Config.Tty); err != nil {
+		log(ctx).WithError(err).WithField("container", in.ID).Warn("cannot write the container's CRI log; it is kept by Docker only")
 	}
-	s.mu.Lock()
-	s.dockerRootDir = info.DockerRootDir
-	s.mu.Unlock()
-	return info.DockerRootDir, nil
 }
 
-// unlinkLog removes the log link of a removed container.
-func unlinkLog(logPath string) error {
-	if logPath == "" {
+// resumeLogs restarts the log followers of every container that has a log
+// path, after a dockercri restart: running ones keep being followed, exited
+// ones get what they printed while dockercri was down.
+func (s *Service) resumeLogs(ctx context.Context) error {
+	if s.logs == nil {
 		return nil
 	}
-	fi, err := os.Lstat(logPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeContainer)
 	if err != nil {
-		return fmt.Errorf("removing log link %s: %w", logPath, err)
+		return err
 	}
-	if fi.Mode()&os.ModeSymlink == 0 {
-		return nil // not ours: a real file kubelet or someone else wrote
-	}
-	if err := os.Remove(logPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing log link %s: %w", logPath, err)
+	for i := range list {
+		c := &list[i]
+		path := c.Labels[translate.LabelLogPath]
+		if path == "" || c.State == "created" {
+			continue
+		}
+		in, err := s.engine.InspectContainer(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		s.followLogs(ctx, &in)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
-	"github.com/dockercri/dockercri/translate"
 )
 
 // RemoveContainer force-removes a container and its log link. Removing a
@@ -29,8 +28,11 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if s.logs != nil {
+		s.logs.Forget(in.ID)
+	}
 	if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
 		return err
 	}
-	return unlinkLog(in.Config.Labels[translate.LabelLogPath])
+	return nil
 }

@@ -18,5 +18,6 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 	if err := s.engine.StartContainer(ctx, in.ID); err != nil {
 		return nil, err
 	}
+	s.followLogs(ctx, in)
 	return &runtimeapi.StartContainerResponse{}, nil
 }

@@ -34,6 +34,13 @@ func codeOf(err error) codes.Code {
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 		{context.Canceled, codes.Canceled},
 	}
+	if outer := errdefs.Class(err); outer != nil {
+		for _, c := range classes {
+			if outer == c.class {
+				return c.code
+			}
+		}
+	}
 	for _, c := range classes {
 		if errors.Is(err, c.class) {
 			return c.code

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -67,7 +68,8 @@ func (s *Service) pull(ctx context.Context, ref, auth string) (string, error) {
 			logger.WithFields(map[string]any{"layer": p.ID, "status": p.Status, "current": p.Current, "total": p.Total}).Info("pulling")
 		}
 	})
-	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+	if cause := context.Cause(ctx); cause != nil {
+		// Cancelled by the caller, or by the progress watch.
 		return "", cause
 	}
 	if err != nil {
@@ -83,7 +85,7 @@ func (s *Service) pull(ctx context.Context, ref, auth string) (string, error) {
 	return img.ID, nil
 }
 
-var errPullStalled = errdefs.FailedPrecondition("image pull made no progress within the progress deadline")
+var errPullStalled = errors.New("image pull made no progress within the progress deadline")
 
 // progressWatch calls onStall when touch has not been called for d.
 type progressWatch struct {

@@ -37,3 +37,6 @@ func (s *Service) inspectContainer(ctx context.Context, id string) (*docker.Cont
 func (s *Service) sandboxContainers(ctx context.Context, sandboxID string) ([]docker.ContainerSummary, error) {
 	return s.engine.ListContainers(ctx, translate.LabelSandboxID+"="+sandboxID)
 }
+
+// dockerContainer is a container's inspect data.
+type dockerContainer = docker.ContainerInfo

@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/translate"
@@ -30,6 +31,8 @@ type Config struct {
 	PullProgressDeadline time.Duration
 	// Version is dockercri's version string.
 	Version string
+	// DockerLog bounds Docker's own copy of container logs.
+	DockerLog translate.DockerLogLimits
 }
 
 // Service implements runtimeapi.RuntimeServiceServer and
@@ -49,8 +52,8 @@ type Service struct {
 	podCIDR        string
 	sandboxImageID string // for `pinned`
 	runtimes       []string
-	dockerRootDir  string
 	streams        StreamServer
+	logs           *containerlog.Manager
 }
 
 // New builds the service. host carries the facts probed at start-up.
@@ -75,7 +78,13 @@ func (s *Service) Start(ctx context.Context) {
 	if err := s.ensureSandboxImage(ctx); err != nil {
 		log.WithError(err).Warn("sandbox image not ready yet")
 	}
+	if err := s.resumeLogs(ctx); err != nil {
+		log.WithError(err).Warn("resuming container logs")
+	}
 }
+
+// SetLogManager wires the CRI log writer (before Start).
+func (s *Service) SetLogManager(m *containerlog.Manager) { s.logs = m }
 
 // refreshEngineFacts reads docker info: cgroup driver and runtimes.
 func (s *Service) refreshEngineFacts(ctx context.Context) error {
@@ -85,7 +94,6 @@ func (s *Service) refreshEngineFacts(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dockerRootDir = info.DockerRootDir
 	if info.CgroupDriver != "" {
 		s.host.CgroupDriver = info.CgroupDriver
 	}

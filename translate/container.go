@@ -2,7 +2,11 @@ package translate
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/docker/docker/api/types/container"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -13,6 +17,9 @@ import (
 // ContainerOptions are the runtime's facts for a container spec.
 type ContainerOptions struct {
 	SandboxID string
+	// DockerLog bounds Docker's own copy of the logs (json-file max-size
+	// and max-file) of containers whose logs dockercri writes for kubelet.
+	DockerLog DockerLogLimits
 	Host      HostLimits
 	// Seccomp holds the contents of Localhost seccomp profiles by path.
 	Seccomp map[string][]byte
@@ -79,6 +86,9 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 		h.OomScoreAdj = opts.Host.clampOOM(res.OomScoreAdj)
 		spec.Warnings = append(spec.Warnings, warnings...)
 	}
+	if c.Labels[LabelLogPath] != "" {
+		h.LogConfig = opts.DockerLog.config()
+	}
 	h.CgroupParent = CgroupParent(sandbox.GetLinux().GetCgroupParent(), opts.Host.CgroupDriver)
 	if err := applyContainerSecurity(c, h, cfg.GetLinux().GetSecurityContext(), opts.Host, opts.Seccomp); err != nil {
 		return nil, err
@@ -134,21 +144,54 @@ func LogPath(dir, rel string) string {
 }
 
 // StopSignalName renders the CRI stop signal as Docker's name ("" is the
-// image's or Docker's default).
+// image's or Docker's default): SIGNAL_SIGRTMINPLUS3 is "SIGRTMIN+3".
 func StopSignalName(s runtimeapi.Signal) string {
 	if s == runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT {
 		return ""
 	}
-	return strings.TrimPrefix(s.String(), "SIGNAL_")
+	name := strings.TrimPrefix(s.String(), "SIGNAL_")
+	name = strings.Replace(name, "PLUS", "+", 1)
+	return strings.Replace(name, "MINUS", "-", 1)
 }
 
-// StopSignalFromName is the inverse of StopSignalName.
+// StopSignalFromName is the inverse of StopSignalName; it also reads the
+// forms an image's STOPSIGNAL may hold ("TERM", "SIGRTMIN+3", "9").
 func StopSignalFromName(name string) runtimeapi.Signal {
+	name = strings.ToUpper(strings.TrimSpace(name))
 	if name == "" {
 		return runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT
 	}
-	if v, ok := runtimeapi.Signal_value["SIGNAL_"+strings.ToUpper(name)]; ok {
+	if n, err := strconv.Atoi(name); err == nil {
+		name = unix.SignalName(syscall.Signal(n))
+		if name == "" {
+			return runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT
+		}
+	}
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	name = strings.Replace(strings.Replace(name, "+", "PLUS", 1), "-", "MINUS", 1)
+	if v, ok := runtimeapi.Signal_value["SIGNAL_"+name]; ok {
 		return runtimeapi.Signal(v)
 	}
 	return runtimeapi.Signal_SIGNAL_RUNTIME_DEFAULT
+}
+
+// DockerLogLimits bound Docker's json-file log of a container.
+type DockerLogLimits struct {
+	MaxSize string // e.g. "10m"
+	MaxFile int
+}
+
+// config is the json-file log config; the follower reads it back through
+// Docker's API, so the driver must be one Docker can read.
+func (l DockerLogLimits) config() container.LogConfig {
+	cfg := container.LogConfig{Type: "json-file", Config: map[string]string{}}
+	if l.MaxSize != "" {
+		cfg.Config["max-size"] = l.MaxSize
+	}
+	if l.MaxFile > 0 {
+		cfg.Config["max-file"] = strconv.Itoa(l.MaxFile)
+	}
+	return cfg
 }

@@ -22,6 +22,9 @@ func applySandboxSecurity(c *container.Config, h *container.HostConfig, sc *runt
 	if err := host.checkCaps(sc.Privileged, nil); err != nil {
 		return err
 	}
+	if sc.RunAsGroup != nil && sc.RunAsUser == nil {
+		return errdefs.InvalidArgument("run_as_group requires run_as_user")
+	}
 	h.Privileged = sc.Privileged
 	h.ReadonlyRootfs = sc.ReadonlyRootfs
 	c.User = userString(sc.RunAsUser, sc.RunAsGroup, "")
@@ -41,6 +44,9 @@ func applyContainerSecurity(c *container.Config, h *container.HostConfig, sc *ru
 	}
 	if err := host.checkCaps(sc.Privileged, sc.GetCapabilities().GetAddCapabilities()); err != nil {
 		return err
+	}
+	if sc.RunAsGroup != nil && sc.RunAsUser == nil && sc.RunAsUsername == "" {
+		return errdefs.InvalidArgument("run_as_group requires run_as_user or run_as_username")
 	}
 	h.Privileged = sc.Privileged
 	h.ReadonlyRootfs = sc.ReadonlyRootfs
@@ -76,12 +82,7 @@ func userString(uid, gid *runtimeapi.Int64Value, username string) string {
 	if uid != nil {
 		user = strconv.FormatInt(uid.Value, 10)
 	}
-	if gid != nil {
-		if user == "" {
-			// Docker needs a user to go with a group; 0 is the image default
-			// kubelet would have resolved it to anyway.
-			user = "0"
-		}
+	if gid != nil && user != "" {
 		user += ":" + strconv.FormatInt(gid.Value, 10)
 	}
 	return user

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -48,6 +49,9 @@ func ContainerState(dockerState string) runtimeapi.ContainerState {
 // SandboxStatus builds PodSandboxStatus from the pause container's inspect
 // data. ip is the pod IP found by the caller ("" for host network).
 func SandboxStatus(in *container.InspectResponse, ips []string) (*runtimeapi.PodSandboxStatus, error) {
+	if in.Config == nil || in.HostConfig == nil {
+		return nil, fmt.Errorf("inspect data of %s is incomplete", in.ID)
+	}
 	meta, err := ParseSandboxName(in.Name)
 	if err != nil {
 		return nil, err
@@ -143,6 +147,9 @@ func ImageRef(img ImageInfo) string {
 
 // ContainerStatus builds the CRI status of a container.
 func ContainerStatus(in *container.InspectResponse, img ImageInfo) (*runtimeapi.ContainerStatus, error) {
+	if in.Config == nil || in.HostConfig == nil {
+		return nil, fmt.Errorf("inspect data of %s is incomplete", in.ID)
+	}
 	meta, err := ParseContainerName(in.Name)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/hostprobe"
 	"github.com/dockercri/dockercri/pause"
@@ -37,6 +38,8 @@ type options struct {
 	logLevel             string
 	logFormat            string
 	debugAddr            string
+	dockerLogMaxSize     string
+	dockerLogMaxFile     int
 	showVersion          bool
 }
 
@@ -54,6 +57,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.pullProgressDeadline, "image-pull-progress-deadline", time.Minute, "cancel a pull that reports no progress for this long")
 	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "max-size of Docker's own json-file copy of container logs")
+	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "max-file of Docker's own json-file copy of container logs")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -147,10 +152,17 @@ func run(o *options) error {
 		NetworkMode:          "bridge",
 		PullProgressDeadline: o.pullProgressDeadline,
 		Version:              version,
+		DockerLog:            translate.DockerLogLimits{MaxSize: o.dockerLogMaxSize, MaxFile: o.dockerLogMaxFile},
 	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps})
 	if err != nil {
 		return err
 	}
+	logs, err := containerlog.NewManager(engine, filepath.Join(rootDir, "logs"))
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	svc.SetLogManager(logs)
 	startCtx, cancel := context.WithTimeout(ctx, o.requestTimeout)
 	svc.Start(startCtx)
 	cancel()

@@ -159,6 +159,7 @@ func (e *Engine) StartContainer(ctx context.Context, id string) error {
 	if c.HostConfig.LogConfig.Type == "json-file" {
 		c.LogPath = filepath.Join(e.info.DockerRootDir, "containers", c.ID, c.ID+"-json.log")
 	}
+	e.changed()
 	return nil
 }
 
@@ -187,6 +188,7 @@ func (e *Engine) exit(c *container.InspectResponse, code int, oom bool, msg stri
 		StartedAt: c.State.StartedAt, FinishedAt: e.timestamp(),
 	}
 	delete(c.NetworkSettings.Networks, "bridge")
+	e.changed()
 }
 
 // SetExited makes container id exit as if its process ended by itself.
@@ -214,6 +216,8 @@ func (e *Engine) RemoveContainer(ctx context.Context, id string) error {
 	}
 	delete(e.containers, c.ID)
 	delete(e.names, strings.TrimPrefix(c.Name, "/"))
+	delete(e.logs, c.ID)
+	e.changed()
 	return nil
 }
 

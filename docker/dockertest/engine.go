@@ -48,6 +48,8 @@ type Engine struct {
 	attach     ProcessFunc
 	execs      map[string]*execSession
 	sizes      map[string]termSize
+	logs       map[string][]logEntry // by container id
+	wake       chan struct{}         // closed when logs or states change
 }
 
 // Pull records one PullImage call.

@@ -224,10 +224,13 @@ func without(list []string, s string) []string {
 }
 
 // RemoveImage removes a reference, or by id the image with all its
-// references. Removing the last reference deletes the image unless a
-// container uses it (it then stays, untagged). An image used by a container
-// cannot be removed by id without force, nor ever while the container runs
-// (AlreadyExists: Docker's 409 conflict).
+// references, as dockerd does (daemon/images/image_delete.go):
+//   - the only reference of an image a container uses is kept unless force
+//     (Docker's 409 conflict: it would leave the image dangling);
+//   - by id, an image with tags in several repositories, or one a container
+//     uses, is kept unless force; one a running container uses, always.
+//
+// Conflicts are AlreadyExists, as the client classifies a 409.
 func (e *Engine) RemoveImage(ctx context.Context, ref string, force bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -239,19 +242,50 @@ func (e *Engine) RemoveImage(ctx context.Context, ref string, force bool) error 
 		return err
 	}
 	if byRef {
+		if !force && singleReference(img) && e.imageInUse(img.ID, true) {
+			return errdefs.AlreadyExists("conflict: unable to remove repository reference %q (must force) - a container is using its referenced image %s", ref, img.ID)
+		}
 		img.RepoTags, img.RepoDigests = without(img.RepoTags, ref), without(img.RepoDigests, ref)
 		if !strings.Contains(ref, "@") && !hasRepo(img.RepoTags, repoOf(ref)) {
 			// The repository's last tag is gone: its digests go with it.
 			img.RepoDigests = withoutRepo(img.RepoDigests, repoOf(ref))
 		}
-		if len(img.RepoTags)+len(img.RepoDigests) > 0 || e.imageInUse(img.ID, false) {
+		if len(img.RepoTags)+len(img.RepoDigests) > 0 || e.imageInUse(img.ID, true) {
 			return nil
 		}
-	} else if e.imageInUse(img.ID, !force) {
-		return errdefs.AlreadyExists("conflict: unable to delete %s - image is being used by a container", ref)
+	} else {
+		switch {
+		case e.imageInUse(img.ID, false):
+			return errdefs.AlreadyExists("conflict: unable to delete %s (cannot be forced) - image is being used by a running container", ref)
+		case !force && e.imageInUse(img.ID, true):
+			return errdefs.AlreadyExists("conflict: unable to delete %s (must be forced) - image is being used by a stopped container", ref)
+		case !force && !singleReference(img):
+			return errdefs.AlreadyExists("conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories", ref)
+		}
 	}
 	delete(e.images, img.ID)
 	return nil
+}
+
+// singleReference: at most one tag, and digests only of that tag's
+// repository (Docker's isSingleReference).
+func singleReference(img *image.InspectResponse) bool {
+	if len(img.RepoTags) > 1 {
+		return false
+	}
+	repo := ""
+	if len(img.RepoTags) == 1 {
+		repo = repoOf(img.RepoTags[0])
+	}
+	for _, d := range img.RepoDigests {
+		if repo == "" {
+			repo = repoOf(d)
+		}
+		if repoOf(d) != repo {
+			return false
+		}
+	}
+	return true
 }
 
 func hasRepo(refs []string, repo string) bool {

@@ -76,16 +76,26 @@ func TestRemoveImageInUse(t *testing.T) {
 	id := busybox().ID
 
 	assert.ErrorIs(t, e.RemoveImage(ctx, id, false), errdefs.ErrAlreadyExists, "in use by a stopped container")
+	assert.ErrorIs(t, e.RemoveImage(ctx, "busybox:latest", false), errdefs.ErrAlreadyExists, "its only tag cannot go without force")
 	require.NoError(t, e.StartContainer(ctx, cid))
 	assert.ErrorIs(t, e.RemoveImage(ctx, id, true), errdefs.ErrAlreadyExists, "never while the container runs")
 
-	require.NoError(t, e.RemoveImage(ctx, "busybox:latest", false), "untagging is allowed")
+	require.NoError(t, e.RemoveImage(ctx, "busybox:latest", true), "forced untagging is allowed")
 	img, err := e.InspectImage(ctx, id)
 	require.NoError(t, err, "the image stays, untagged, while used")
 	assert.Empty(t, img.RepoTags)
 
 	require.NoError(t, e.RemoveContainer(ctx, cid))
 	require.NoError(t, e.RemoveImage(ctx, id, false))
+	assert.Empty(t, e.ImageIDs())
+}
+
+func TestRemoveImageByIDInSeveralRepositories(t *testing.T) {
+	ctx := context.Background()
+	e := New()
+	id := e.AddImage(image.InspectResponse{RepoTags: []string{"a:1", "b:1"}})
+	assert.ErrorIs(t, e.RemoveImage(ctx, id, false), errdefs.ErrAlreadyExists)
+	require.NoError(t, e.RemoveImage(ctx, id, true))
 	assert.Empty(t, e.ImageIDs())
 }
 

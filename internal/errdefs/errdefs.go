@@ -75,3 +75,13 @@ func Wrap(class, err error) error {
 	}
 	return &classedError{class: class, err: err}
 }
+
+// Class returns the class of the outermost classified error in err's chain
+// (a handler that re-classifies a lower layer's error wins), or nil.
+func Class(err error) error {
+	var ce *classedError
+	if errors.As(err, &ce) {
+		return ce.class
+	}
+	return nil
+}
