@@ -104,6 +104,7 @@ func (fl *follower) run(ctx context.Context, engine Engine) {
 // copyStream copies one Docker log stream to its end.
 func (fl *follower) copyStream(ctx context.Context, engine Engine) error {
 	fl.mu.Lock()
+	fl.resume.restart()
 	since := fl.resume.since()
 	fl.mu.Unlock()
 	sinceArg := ""

@@ -120,3 +120,21 @@ func TestStateRoundTrip(t *testing.T) {
 	_, err = loadState(p)
 	assert.Error(t, err, "unknown version is refused")
 }
+
+// Docker stamps every part of a long line with the same time: identical
+// lines within one stream are all written, and after a restart exactly as
+// many as were written are skipped.
+func TestIdenticalPartsAreCounted(t *testing.T) {
+	ts := time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)
+	part := []byte(ts.Format(time.RFC3339Nano) + " stdout P xxxx\n")
+	r := &resumePoint{}
+	for i := range 3 {
+		require.False(t, r.seen(part, ts), "part %d of a live stream is new", i)
+		r.record(part, ts)
+	}
+	r.restart()
+	for i := range 3 {
+		assert.True(t, r.seen(part, ts), "replayed part %d was written", i)
+	}
+	assert.False(t, r.seen(part, ts), "a fourth part is new")
+}

@@ -21,18 +21,21 @@ const overlap = time.Second
 // resume.
 const tailBytes = 1 << 20
 
-// resumePoint says where a follower continues: messages at or after since,
-// skipping the lines already written (a multiset of CRI lines).
+// resumePoint says where a follower continues after its stream broke or
+// dockercri restarted: at since(), skipping the lines it already wrote.
+// Docker stamps every part of a long line with the same time, so identical
+// lines are counted, not merely remembered.
 type resumePoint struct {
-	last    time.Time
-	written map[uint64]seenLine
-	pruneAt int
+	last   time.Time  // newest timestamp written
+	window []seenLine // lines written within overlap of last
+	bound  time.Time  // replayed lines up to here may be duplicates
+	skip   map[uint64]int
 }
 
-// seenLine is a written line, by hash: its count and timestamp.
+// seenLine is a written line, by hash, with its timestamp.
 type seenLine struct {
-	n  int
-	ts time.Time
+	key uint64
+	ts  time.Time
 }
 
 func lineKey(line []byte) uint64 {
@@ -41,6 +44,7 @@ func lineKey(line []byte) uint64 {
 	return h.Sum64()
 }
 
+// since is where a resumed stream must start.
 func (r *resumePoint) since() time.Time {
 	if r.last.IsZero() {
 		return time.Time{}
@@ -48,15 +52,24 @@ func (r *resumePoint) since() time.Time {
 	return r.last.Add(-overlap)
 }
 
-// seen reports whether line was already written, consuming it once.
+// restart prepares for a replay from since(): every line of the window is
+// expected once more and skipped.
+func (r *resumePoint) restart() {
+	r.bound = r.last
+	r.skip = make(map[uint64]int, len(r.window))
+	for _, e := range r.window {
+		r.skip[e.key]++
+	}
+}
+
+// seen reports whether a replayed line was already written, consuming it.
 func (r *resumePoint) seen(line []byte, ts time.Time) bool {
-	if r.last.IsZero() || ts.After(r.last) {
+	if len(r.skip) == 0 || ts.After(r.bound) {
 		return false
 	}
 	k := lineKey(line)
-	if e := r.written[k]; e.n > 0 {
-		e.n--
-		r.written[k] = e
+	if r.skip[k] > 0 {
+		r.skip[k]--
 		return true
 	}
 	return false
@@ -64,36 +77,23 @@ func (r *resumePoint) seen(line []byte, ts time.Time) bool {
 
 // record notes a written line, keeping only the overlap window.
 func (r *resumePoint) record(line []byte, ts time.Time) {
-	if r.written == nil {
-		r.written = map[uint64]seenLine{}
-	}
 	if ts.After(r.last) {
 		r.last = ts
 	}
-	k := lineKey(line)
-	e := r.written[k]
-	e.n++
-	e.ts = ts
-	r.written[k] = e
-	if len(r.written) > max(r.pruneAt, 4096) {
-		r.prune()
-		r.pruneAt = 2 * len(r.written)
-	}
-}
-
-// prune forgets lines older than the overlap window.
-func (r *resumePoint) prune() {
-	cut := r.last.Add(-overlap)
-	for k, e := range r.written {
-		if e.ts.Before(cut) {
-			delete(r.written, k)
+	r.window = append(r.window, seenLine{key: lineKey(line), ts: ts})
+	if len(r.window) > 2*recentLines && r.window[0].ts.Before(r.last.Add(-overlap)) {
+		cut := r.last.Add(-overlap)
+		i := 0
+		for i < len(r.window) && r.window[i].ts.Before(cut) {
+			i++
 		}
+		r.window = append([]seenLine(nil), r.window[i:]...)
 	}
 }
 
 // resumeFromLines builds a resume point from the tail of a CRI log.
 func resumeFromLines(lines [][]byte) *resumePoint {
-	r := &resumePoint{written: map[uint64]seenLine{}}
+	r := &resumePoint{}
 	for _, l := range lines {
 		if ts, ok := parseCRILine(l); ok && ts.After(r.last) {
 			r.last = ts
@@ -105,6 +105,7 @@ func resumeFromLines(lines [][]byte) *resumePoint {
 			r.record(append(bytes.TrimRight(l, "\n"), '\n'), ts)
 		}
 	}
+	r.restart()
 	return r
 }
 

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -18,9 +17,8 @@ import (
 
 // containerOutput waits for container id to exit and returns what it wrote
 // to stdout and stderr, read from its CRI log file
-// (<log_directory>/<log_path>) — the file kubelet reads. Both the CRI log
-// format and Docker's json-file format are accepted. Surrounding whitespace
-// is trimmed.
+// (<log_directory>/<log_path>) — the file kubelet reads, which must be in
+// CRI format. Surrounding whitespace is trimmed.
 func containerOutput(t testing.TB, d *daemon, id string) string {
 	t.Helper()
 	waitContainerState(t, d, id, runtimeapi.ContainerState_CONTAINER_EXITED, 60*time.Second)
@@ -94,16 +92,6 @@ func readLogEntries(path string) ([]logEntry, error) {
 //	json-file: {"log":"the text\n","stream":"stdout","time":"..."}
 func parseLogLine(line []byte) (logEntry, error) {
 	line = bytes.TrimRight(line, "\n")
-	if line[0] == '{' {
-		var j struct {
-			Log    string `json:"log"`
-			Stream string `json:"stream"`
-		}
-		if err := json.Unmarshal(line, &j); err != nil {
-			return logEntry{}, fmt.Errorf("bad json-file line: %w", err)
-		}
-		return logEntry{stream: j.Stream, text: j.Log}, nil
-	}
 	parts := strings.SplitN(string(line), " ", 4)
 	if len(parts) < 3 {
 		return logEntry{}, fmt.Errorf("not a CRI log line")

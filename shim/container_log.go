@@ -47,9 +47,11 @@ func (s *Service) followLogs(ctx context.Context, in *dockerContainer) {
 	}
 }
 
-// resumeLogs restarts the log followers of every container that has a log
-// path, after a dockercri restart: running ones keep being followed, exited
-// ones get what they printed while dockercri was down.
+// resumeLogs restarts the log followers of the containers of this
+// dockercri's pods (those whose sandbox has a checkpoint in its root
+// directory) after a restart: running ones keep being followed, exited ones
+// get what they printed while dockercri was down. Pods of another runtime
+// instance on the same dockerd are left to it.
 func (s *Service) resumeLogs(ctx context.Context) error {
 	if s.logs == nil {
 		return nil
@@ -61,7 +63,7 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 	for i := range list {
 		c := &list[i]
 		path := c.Labels[translate.LabelLogPath]
-		if path == "" || c.State == "created" {
+		if path == "" || c.State == "created" || !s.ownsSandbox(c.Labels[translate.LabelSandboxID]) {
 			continue
 		}
 		in, err := s.engine.InspectContainer(ctx, c.ID)
@@ -71,4 +73,14 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 		s.followLogs(ctx, &in)
 	}
 	return nil
+}
+
+// ownsSandbox reports whether the sandbox's checkpoint is in our root.
+func (s *Service) ownsSandbox(id string) bool {
+	p, err := s.checkpoints.path(id)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
 }
