@@ -10,8 +10,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// ImageFsInfo reports the filesystem that holds Docker's data root: its
-// used bytes and inodes.
+// ImageFsInfo reports the filesystem that holds Docker's data root (images
+// and container layers): its used bytes and inodes.
 func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
 	info, err := s.engine.Info(ctx)
 	if err != nil {
@@ -33,5 +33,11 @@ func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequ
 		UsedBytes:  &runtimeapi.UInt64Value{Value: used},
 		InodesUsed: &runtimeapi.UInt64Value{Value: inodes},
 	}
-	return &runtimeapi.ImageFsInfoResponse{ImageFilesystems: []*runtimeapi.FilesystemUsage{usage}}, nil
+	// Docker keeps images and containers' writable layers under the same
+	// data root: report it for both, as kubelet's split-filesystem logic
+	// expects when they are not split.
+	return &runtimeapi.ImageFsInfoResponse{
+		ImageFilesystems:     []*runtimeapi.FilesystemUsage{usage},
+		ContainerFilesystems: []*runtimeapi.FilesystemUsage{usage},
+	}, nil
 }
