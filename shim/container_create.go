@@ -42,11 +42,10 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	}
 	defer s.names.release(spec.Name)
 
-	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	id, err := s.create(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	logWarnings(ctx, append(spec.Warnings, warnings...))
 	defer func() {
 		if retErr != nil {
 			s.rollbackContainer(ctx, id)

@@ -46,11 +46,10 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 	if err := s.ensureSandboxImage(ctx); err != nil {
 		return nil, err
 	}
-	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	id, err := s.create(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	logWarnings(ctx, append(spec.Warnings, warnings...))
 	defer func() {
 		if retErr != nil {
 			s.rollbackContainer(ctx, id)
@@ -102,6 +101,17 @@ func (s *Service) rollbackContainer(ctx context.Context, id string) {
 	if err := s.engine.RemoveContainer(cctx, id); err != nil {
 		log(ctx).WithError(err).WithField("container", id).Warn("rollback: removing container")
 	}
+}
+
+// create asks Docker for the container of spec and logs what Docker and
+// translation had to leave out.
+func (s *Service) create(ctx context.Context, spec *translate.CreateSpec) (string, error) {
+	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	if err != nil {
+		return "", err
+	}
+	logWarnings(ctx, append(spec.Warnings, warnings...))
+	return id, nil
 }
 
 func logWarnings(ctx context.Context, warnings []string) {
