@@ -6,7 +6,8 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin/dockercri
 ENDPOINT  ?= unix:///run/dockercri.sock
-RUN_FLAGS ?=
+# make run uses Docker's bridge network; RUN_FLAGS=--network-plugin=cni for CNI.
+RUN_FLAGS ?= --network-plugin=
 
 .PHONY: all build run test unit e2e lint fmt bench docker tools clean
 

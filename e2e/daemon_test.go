@@ -125,6 +125,7 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 		"--docker-endpoint", dockerEndpoint(),
 		"--log-level", "debug",
 		"--streaming-bind-addr", "127.0.0.1:0",
+		"--network-plugin=", // Docker's bridge unless a test asks for CNI
 	}
 	d.cmd = exec.Command(daemonBinary, append(args, cfg.flags...)...)
 	d.cmd.Env = append(os.Environ(), cfg.env...)

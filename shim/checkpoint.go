@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
 )
@@ -41,6 +42,11 @@ type checkpointExtra struct {
 	IpcNS     string `json:"ipc_ns,omitempty"`
 	// CreatedAt is when the sandbox was created (Unix nanoseconds).
 	CreatedAt int64 `json:"created_at,omitempty"`
+	// NetworkSetUp is set before CNI ADD and cleared after a successful
+	// DEL, so every ADD (even one cut short by a crash) gets its DEL.
+	NetworkSetUp bool `json:"network_set_up,omitempty"`
+	// IPs are the pod's addresses from the CNI result, primary first.
+	IPs []string `json:"ips,omitempty"`
 }
 
 type sandboxCheckpoint struct {
@@ -78,6 +84,7 @@ var checkpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
 
 type checkpointStore struct {
 	dir string
+	mu  sync.Mutex // serialises read-modify-write updates
 }
 
 func newCheckpointStore(root string) (*checkpointStore, error) {
@@ -127,6 +134,23 @@ func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
 		return fmt.Errorf("installing checkpoint %s: %w", id, err)
 	}
 	return nil
+}
+
+// update changes a checkpoint through fn under the store's lock.
+func (s *checkpointStore) update(id string, fn func(*sandboxCheckpoint) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp, err := s.read(id)
+	if err != nil {
+		return err
+	}
+	if cp.Dockercri == nil {
+		cp.Dockercri = &checkpointExtra{}
+	}
+	if err := fn(cp); err != nil {
+		return err
+	}
+	return s.write(id, cp)
 }
 
 // read loads a checkpoint; a missing one is ErrNotFound.

@@ -28,9 +28,16 @@ func (s *Service) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*r
 		}
 	}
 	networkCond := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: runtimeCond.Status}
-	if !runtimeCond.Status {
+	switch {
+	case !runtimeCond.Status:
 		networkCond.Reason = "DockerDaemonNotReady"
 		networkCond.Message = "docker network is unknown while dockerd is unreachable"
+	case s.net != nil:
+		if err := s.net.Ready(); err != nil {
+			networkCond.Status = false
+			networkCond.Reason = "NetworkPluginNotReady"
+			networkCond.Message = "cni config uninitialized: " + err.Error()
+		}
 	}
 	resp := &runtimeapi.StatusResponse{
 		Status:          &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{runtimeCond, networkCond}},

@@ -24,6 +24,15 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 	default:
 		id = in.ID
 	}
+	if checkpointID.MatchString(id) {
+		pid := 0
+		if in != nil && in.State != nil && in.State.Running {
+			pid = in.State.Pid
+		}
+		if err := s.tearDownNetwork(ctx, id, pid); err != nil {
+			return nil, err
+		}
+	}
 	list, err := s.sandboxContainers(ctx, id)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -19,6 +20,11 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 	}
 	if err := translate.ValidateSandboxMetadata(cfg.Metadata); err != nil {
 		return nil, err
+	}
+	if s.usesCNI(cfg) {
+		if err := s.net.Ready(); err != nil {
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("pod network is not ready: %w", err))
+		}
 	}
 	runtimeName, err := s.runtimeFor(req.RuntimeHandler)
 	if err != nil {
@@ -67,6 +73,15 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 	}()
 	if err := s.engine.StartContainer(ctx, id); err != nil {
 		return nil, err
+	}
+	if s.usesCNI(cfg) {
+		in, err := s.engine.InspectContainer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.setUpNetwork(ctx, id, cfg, in.State.Pid); err != nil {
+			return nil, err
+		}
 	}
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
 }

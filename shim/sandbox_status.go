@@ -28,11 +28,16 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 	if err != nil {
 		return nil, err
 	}
-	st, err := translate.SandboxStatus(in, translate.BridgeIPs(in))
+	cp, _ := s.checkpoints.read(in.ID)
+	ips := translate.BridgeIPs(in)
+	if cp != nil && cp.Dockercri != nil && len(cp.Dockercri.IPs) > 0 {
+		ips = cp.Dockercri.IPs // from the CNI result
+	}
+	st, err := translate.SandboxStatus(in, ips)
 	if err != nil {
 		return nil, err
 	}
-	if cp, err := s.checkpoints.read(in.ID); err == nil && cp.Dockercri != nil && cp.Dockercri.PidNS != "" {
+	if cp != nil && cp.Dockercri != nil && cp.Dockercri.PidNS != "" {
 		st.Linux.Namespaces.Options = &runtimeapi.NamespaceOption{
 			Network: namespaceMode(cp.Dockercri.NetworkNS),
 			Pid:     namespaceMode(cp.Dockercri.PidNS),

@@ -22,13 +22,25 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	}
 	in, err := s.inspectSandbox(ctx, req.PodSandboxId)
 	if docker.IsNotFound(err) {
-		log(ctx).WithField("sandbox", req.PodSandboxId).Debug("sandbox container already gone")
+		// The container is gone; its network may still hold an IP.
+		if checkpointID.MatchString(req.PodSandboxId) {
+			if err := s.tearDownNetwork(ctx, req.PodSandboxId, 0); err != nil {
+				return nil, err
+			}
+		}
 		return &runtimeapi.StopPodSandboxResponse{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := s.stopSandboxContainers(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	pid := 0
+	if in.State != nil && in.State.Running {
+		pid = in.State.Pid
+	}
+	if err := s.tearDownNetwork(ctx, in.ID, pid); err != nil {
 		return nil, err
 	}
 	if err := s.engine.StopContainer(ctx, in.ID, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {

@@ -54,6 +54,7 @@ type Service struct {
 	runtimes       []string
 	streams        StreamServer
 	logs           *containerlog.Manager
+	net            NetworkPlugin
 }
 
 // New builds the service. host carries the facts probed at start-up.

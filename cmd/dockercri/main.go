@@ -17,6 +17,7 @@ import (
 	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/hostprobe"
+	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/pause"
 	"github.com/dockercri/dockercri/shim"
 	"github.com/dockercri/dockercri/streaming"
@@ -33,6 +34,10 @@ type options struct {
 	sandboxImage         string
 	streamingAddr        string
 	networkPlugin        string
+	cniConfDir           string
+	cniBinDir            string
+	cniCacheDir          string
+	networkMTU           int
 	requestTimeout       time.Duration
 	pullProgressDeadline time.Duration
 	logLevel             string
@@ -52,7 +57,11 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.rootDir, "cri-dockerd-root-directory", "/var/lib/dockercri", "alias of --root-directory")
 	fs.StringVar(&o.sandboxImage, "pod-infra-container-image", pause.DefaultImage, "sandbox (pause) image; the default is built locally, never pulled")
 	fs.StringVar(&o.streamingAddr, "streaming-bind-addr", "127.0.0.1:0", "address of the exec/attach/port-forward server")
-	fs.StringVar(&o.networkPlugin, "network-plugin", "", "pod networking: empty for Docker's bridge network")
+	fs.StringVar(&o.networkPlugin, "network-plugin", "cni", "pod networking: cni, or empty for Docker's bridge network")
+	fs.StringVar(&o.cniConfDir, "cni-conf-dir", "/etc/cni/net.d", "CNI network configs (the first by file name is used)")
+	fs.StringVar(&o.cniBinDir, "cni-bin-dir", "/opt/cni/bin", "CNI plugin binaries (colon-separated list of directories)")
+	fs.StringVar(&o.cniCacheDir, "cni-cache-dir", "/var/lib/cni/cache", "CNI result cache")
+	fs.IntVar(&o.networkMTU, "network-plugin-mtu", 0, "accepted for cri-dockerd compatibility; CNI plugins take the MTU from their own config")
 	fs.DurationVar(&o.requestTimeout, "runtime-request-timeout", 2*time.Minute, "timeout of a CRI request (except pulls and stops)")
 	fs.DurationVar(&o.pullProgressDeadline, "image-pull-progress-deadline", time.Minute, "cancel a pull that reports no progress for this long")
 	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
@@ -67,8 +76,8 @@ func parseFlags(args []string) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if o.networkPlugin != "" {
-		return nil, fmt.Errorf("--network-plugin=%q: only Docker's bridge network (empty) is supported in this version", o.networkPlugin)
+	if o.networkPlugin != "" && o.networkPlugin != "cni" {
+		return nil, fmt.Errorf("--network-plugin=%q: must be cni, or empty for Docker's bridge network", o.networkPlugin)
 	}
 	if o.dockerEndpoint == "" && os.Getenv("DOCKER_HOST") == "" {
 		o.dockerEndpoint = "unix:///var/run/docker.sock"
@@ -149,13 +158,21 @@ func run(o *options) error {
 		RootDir:              rootDir,
 		SandboxImage:         o.sandboxImage,
 		BuiltinSandboxImage:  pause.DefaultImage,
-		NetworkMode:          "bridge",
+		NetworkMode:          networkMode(o.networkPlugin),
 		PullProgressDeadline: o.pullProgressDeadline,
 		Version:              version,
 		DockerLog:            translate.DockerLogLimits{MaxSize: o.dockerLogMaxSize, MaxFile: o.dockerLogMaxFile},
 	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps})
 	if err != nil {
 		return err
+	}
+	if o.networkPlugin == "cni" {
+		svc.SetNetworkPlugin(network.NewCNI(network.Options{
+			ConfDir: o.cniConfDir, BinDirs: filepath.SplitList(o.cniBinDir), CacheDir: o.cniCacheDir,
+		}))
+		if o.networkMTU != 0 {
+			logrus.Warn("--network-plugin-mtu is not used with CNI: set the MTU in the CNI network config")
+		}
 	}
 	logs, err := containerlog.NewManager(engine, filepath.Join(rootDir, "logs"))
 	if err != nil {
@@ -192,4 +209,13 @@ func run(o *options) error {
 	}
 	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "streaming": streams.Addr(), "version": version}).Info("dockercri serving CRI")
 	return shim.Serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
+}
+
+// networkMode is the Docker network of non-host-network sandboxes: none
+// when CNI sets them up, Docker's bridge otherwise.
+func networkMode(plugin string) string {
+	if plugin == "cni" {
+		return "none"
+	}
+	return "bridge"
 }
