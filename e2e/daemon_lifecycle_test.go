@@ -156,8 +156,8 @@ func TestUnimplementedRPCs(t *testing.T) {
 			_, err := rs.ListMetricDescriptors(ctx, &runtimeapi.ListMetricDescriptorsRequest{})
 			return err
 		},
-		"ContainerStats": func() error {
-			_, err := rs.ContainerStats(ctx, &runtimeapi.ContainerStatsRequest{ContainerId: "x"})
+		"ListPodSandboxMetrics": func() error {
+			_, err := rs.ListPodSandboxMetrics(ctx, &runtimeapi.ListPodSandboxMetricsRequest{})
 			return err
 		},
 		"CheckpointContainer": func() error {

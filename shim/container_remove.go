@@ -31,6 +31,7 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 	if s.logs != nil {
 		s.logs.Forget(in.ID)
 	}
+	s.stats.forget(in.ID)
 	if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
 		return err
 	}

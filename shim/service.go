@@ -55,6 +55,8 @@ type Service struct {
 	streams        StreamServer
 	logs           *containerlog.Manager
 	net            NetworkPlugin
+	stats          *statsCollector
+	dockerRootDir  string
 }
 
 // New builds the service. host carries the facts probed at start-up.
@@ -63,7 +65,7 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar()}, nil
+	return &Service{cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar(), stats: newStatsCollector()}, nil
 }
 
 // Start does the start-up work that needs the engine: it records Docker's
@@ -95,6 +97,7 @@ func (s *Service) refreshEngineFacts(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dockerRootDir = info.DockerRootDir
 	if info.CgroupDriver != "" {
 		s.host.CgroupDriver = info.CgroupDriver
 	}
@@ -123,4 +126,20 @@ func requireID(kind, id string) error {
 		return errdefs.InvalidArgument("%s id is required", kind)
 	}
 	return nil
+}
+
+// dockerRoot is Docker's data root, from docker info.
+func (s *Service) dockerRoot(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	root := s.dockerRootDir
+	s.mu.Unlock()
+	if root != "" {
+		return root, nil
+	}
+	if err := s.refreshEngineFacts(ctx); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dockerRootDir, nil
 }

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// dockerMemory is Docker's own working-set figure for a container (usage
+// minus inactive file, as `docker stats` computes it on cgroup v1).
+func dockerMemory(t *testing.T, id string) uint64 {
+	t.Helper()
+	resp, err := dockerCli.ContainerStatsOneShot(testCtx(t), id)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var st container.StatsResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	inactive := st.MemoryStats.Stats["total_inactive_file"]
+	if v, ok := st.MemoryStats.Stats["inactive_file"]; ok {
+		inactive = v
+	}
+	return st.MemoryStats.Usage - inactive
+}
+
+func TestContainerStatsMoveTheRightWay(t *testing.T) {
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	burner := runContainer(t, d, sb, sbCfg, withShell(`while true; do :; done`))
+	filler := runContainer(t, d, sb, sbCfg, withShell(`head -c 41943040 /dev/zero > /dev/shm/fill; echo filled; sleep 3600`))
+	idle := runContainer(t, d, sb, sbCfg, withShell(`dd if=/dev/zero of=/tmp/blob bs=1M count=8 2>/dev/null; sleep 3600`))
+	time.Sleep(2 * time.Second)
+
+	st, err := d.runtime.ContainerStats(testCtx(t), burner)
+	require.NoError(t, err)
+	require.NotNil(t, st.GetCpu().GetUsageNanoCores(), "a rate is reported on the first call")
+	assert.Greater(t, st.GetCpu().GetUsageNanoCores().GetValue(), uint64(3e8), "a busy loop uses well over 0.3 core")
+	assert.Greater(t, st.GetCpu().GetUsageCoreNanoSeconds().GetValue(), uint64(5e8))
+	assert.Equal(t, burner, st.GetAttributes().GetId())
+	assert.NotEmpty(t, st.GetAttributes().GetMetadata().GetName())
+
+	var fill *runtimeapi.ContainerStats
+	require.True(t, eventually(20*time.Second, func() bool {
+		fill, err = d.runtime.ContainerStats(testCtx(t), filler)
+		return err == nil && fill.GetMemory().GetWorkingSetBytes().GetValue() > 32<<20
+	}), "the filler's working set (40 MiB of tmpfs) never passed 32 MiB")
+	ours := fill.GetMemory().GetWorkingSetBytes().GetValue()
+	theirs := dockerMemory(t, filler)
+	assert.InEpsilon(t, float64(theirs), float64(ours), 0.1, "working set %d vs docker's %d", ours, theirs)
+	assert.GreaterOrEqual(t, fill.GetMemory().GetUsageBytes().GetValue(), ours)
+	assert.NotNil(t, fill.GetMemory().GetRssBytes())
+
+	require.True(t, eventually(40*time.Second, func() bool {
+		s, err := d.runtime.ContainerStats(testCtx(t), idle)
+		return err == nil && s.GetWritableLayer().GetUsedBytes().GetValue() >= 8<<20
+	}), "the writable layer never showed the 8 MiB file")
+
+	all, err := d.runtime.ListContainerStats(testCtx(t), &runtimeapi.ContainerStatsFilter{PodSandboxId: sb})
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
+
+	_, err = d.runtime.ContainerStats(testCtx(t), "0000000000000000000000000000000000000000000000000000000000000000")
+	assert.Equal(t, codes.NotFound, status.Code(err))
+}
+
+func TestPodSandboxStats(t *testing.T) {
+	d := startDaemon(t)
+	server, serverCfg := runSandbox(t, d)
+	client, clientCfg := runSandbox(t, d)
+	runContainer(t, d, server, serverCfg, withShell(`mkdir -p /www && head -c 2097152 /dev/zero > /www/blob && httpd -f -p 8080 -h /www`))
+	cli := runContainer(t, d, client, clientCfg, withCommand("sleep", "3600"))
+	ip := podIP(t, d, server)
+	require.True(t, eventually(20*time.Second, func() bool {
+		_, _, err := d.runtime.ExecSync(testCtx(t), cli, []string{"wget", "-qO/dev/null", "http://" + ip + ":8080/blob"}, 10*time.Second)
+		return err == nil
+	}))
+
+	st, err := d.runtime.PodSandboxStats(testCtx(t), server)
+	require.NoError(t, err)
+	assert.Equal(t, server, st.GetAttributes().GetId())
+	assert.Equal(t, serverCfg.Metadata.Name, st.GetAttributes().GetMetadata().GetName())
+	lin := st.GetLinux()
+	require.NotNil(t, lin.GetNetwork().GetDefaultInterface(), "the pod's interfaces are reported")
+	assert.Equal(t, "eth0", lin.GetNetwork().GetDefaultInterface().GetName())
+	assert.Greater(t, lin.GetNetwork().GetDefaultInterface().GetTxBytes().GetValue(), uint64(2<<20), "the server sent 2 MiB")
+	assert.Greater(t, lin.GetMemory().GetWorkingSetBytes().GetValue(), uint64(0))
+	assert.NotNil(t, lin.GetCpu().GetUsageCoreNanoSeconds())
+	assert.GreaterOrEqual(t, lin.GetProcess().GetProcessCount().GetValue(), uint64(2), "pause + httpd")
+	assert.Len(t, lin.GetContainers(), 1)
+
+	list, err := d.runtime.ListPodSandboxStats(testCtx(t), &runtimeapi.PodSandboxStatsFilter{Id: client})
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Greater(t, list[0].GetLinux().GetNetwork().GetDefaultInterface().GetRxBytes().GetValue(), uint64(2<<20), "the client received 2 MiB")
+}

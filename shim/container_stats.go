@@ -1,0 +1,95 @@
+package shim
+
+import (
+	"context"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/stats"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// ContainerStats reports one container's usage from its cgroup.
+func (s *Service) ContainerStats(ctx context.Context, req *runtimeapi.ContainerStatsRequest) (*runtimeapi.ContainerStatsResponse, error) {
+	if err := requireID("container", req.ContainerId); err != nil {
+		return nil, err
+	}
+	in, err := s.inspectContainer(ctx, req.ContainerId)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.containerStats(ctx, []*dockerContainer{in})
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ContainerStatsResponse{Stats: out[0]}, nil
+}
+
+// ListContainerStats reports the usage of the containers the filter
+// selects.
+func (s *Service) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
+	f := req.GetFilter()
+	ins, err := s.selectContainers(ctx, &runtimeapi.ContainerFilter{
+		Id: f.GetId(), PodSandboxId: f.GetPodSandboxId(), LabelSelector: f.GetLabelSelector(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.containerStats(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListContainerStatsResponse{Stats: out}, nil
+}
+
+// selectContainers lists and inspects the CRI containers a filter selects.
+func (s *Service) selectContainers(ctx context.Context, f *runtimeapi.ContainerFilter) ([]*dockerContainer, error) {
+	list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: f})
+	if err != nil {
+		return nil, err
+	}
+	var out []*dockerContainer
+	for _, c := range list.Containers {
+		in, err := s.inspectContainer(ctx, c.Id)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// containerStats samples the containers together (one shared rate window).
+func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([]*runtimeapi.ContainerStats, error) {
+	keys := map[string]stats.Cgroup{}
+	infos := map[string]cgroupInfo{}
+	for _, in := range ins {
+		if info, ok := s.stats.locate(in); ok {
+			keys[in.ID], infos[in.ID] = info.cg, info
+		}
+	}
+	cur, prev := s.stats.sampleAll(ctx, keys)
+	root, _ := s.dockerRoot(ctx)
+	out := make([]*runtimeapi.ContainerStats, 0, len(ins))
+	for _, in := range ins {
+		cs := &runtimeapi.ContainerStats{Attributes: containerAttributes(in)}
+		if sample, ok := cur[in.ID]; ok {
+			cs.Cpu = translate.CPUUsage(prev[in.ID], sample)
+			cs.Memory = translate.MemoryUsage(sample)
+			cs.Swap = translate.SwapUsage(sample)
+		}
+		if upper := infos[in.ID].upper; upper != "" {
+			if u, ok := s.stats.disk.Get(upper); ok {
+				cs.WritableLayer = translate.WritableLayer(u, root)
+			}
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+func containerAttributes(in *dockerContainer) *runtimeapi.ContainerAttributes {
+	meta, _ := translate.ParseContainerName(in.Name)
+	labels, annotations := translate.SplitLabels(in.Config.Labels)
+	return &runtimeapi.ContainerAttributes{Id: in.ID, Metadata: meta, Labels: labels, Annotations: annotations}
+}

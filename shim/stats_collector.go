@@ -1,0 +1,123 @@
+package shim
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dockercri/dockercri/stats"
+)
+
+// rateWindow is how far apart two samples are taken when a CPU rate is
+// needed and no earlier sample is known.
+const rateWindow = 100 * time.Millisecond
+
+// statsCollector samples cgroups and remembers, per cgroup owner, the
+// previous sample (for CPU rates) and where its cgroup is.
+type statsCollector struct {
+	reader *stats.Reader
+	disk   *stats.DiskCache
+
+	mu    sync.Mutex
+	prev  map[string]stats.Sample
+	where map[string]cgroupInfo
+}
+
+// cgroupInfo locates a running container's cgroup and writable layer.
+type cgroupInfo struct {
+	pid   int
+	cg    stats.Cgroup
+	upper string
+}
+
+func newStatsCollector() *statsCollector {
+	return &statsCollector{
+		reader: stats.NewReader(), disk: stats.NewDiskCache(30 * time.Second),
+		prev: map[string]stats.Sample{}, where: map[string]cgroupInfo{},
+	}
+}
+
+// locate returns where container in's cgroup is; ok is false when it is
+// not running.
+func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
+	if in.State == nil || !in.State.Running || in.State.Pid <= 0 {
+		return cgroupInfo{}, false
+	}
+	c.mu.Lock()
+	info, ok := c.where[in.ID]
+	c.mu.Unlock()
+	if ok && info.pid == in.State.Pid {
+		return info, true
+	}
+	cg, err := c.reader.CgroupOf(in.State.Pid)
+	if err != nil {
+		return cgroupInfo{}, false
+	}
+	info = cgroupInfo{pid: in.State.Pid, cg: cg}
+	if in.GraphDriver.Data != nil {
+		info.upper = in.GraphDriver.Data["UpperDir"]
+	}
+	c.mu.Lock()
+	c.where[in.ID] = info
+	c.mu.Unlock()
+	return info, true
+}
+
+// alive reports whether the process we located is still there.
+func (c *statsCollector) alive(info cgroupInfo) bool {
+	_, err := os.Stat(c.reader.ProcRoot + "/" + strconv.Itoa(info.pid))
+	return err == nil
+}
+
+// sampleAll reads the cgroups of keys, returning each with the sample
+// before it (taking a second sample after rateWindow for keys without a
+// recent earlier one, so that every CPU rate can be reported).
+func (c *statsCollector) sampleAll(ctx context.Context, keys map[string]stats.Cgroup) (cur, prev map[string]stats.Sample) {
+	cur, prev = map[string]stats.Sample{}, map[string]stats.Sample{}
+	var fresh []string
+	c.mu.Lock()
+	for k := range keys {
+		if p, ok := c.prev[k]; ok && time.Since(p.Time) < 5*time.Minute {
+			prev[k] = p
+		} else {
+			fresh = append(fresh, k)
+		}
+	}
+	c.mu.Unlock()
+	if len(fresh) > 0 {
+		for _, k := range fresh {
+			if s, err := c.reader.Read(keys[k]); err == nil {
+				prev[k] = s
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(rateWindow):
+		}
+	}
+	for k, cg := range keys {
+		if s, err := c.reader.Read(cg); err == nil {
+			cur[k] = s
+		}
+	}
+	c.mu.Lock()
+	for k, s := range cur {
+		c.prev[k] = s
+	}
+	c.mu.Unlock()
+	return cur, prev
+}
+
+// forget drops what is known about a removed container.
+func (c *statsCollector) forget(id string) {
+	c.mu.Lock()
+	info := c.where[id]
+	delete(c.where, id)
+	delete(c.prev, id)
+	c.mu.Unlock()
+	if info.upper != "" {
+		c.disk.Forget(info.upper)
+	}
+}

@@ -1,0 +1,79 @@
+package stats
+
+import (
+	"io/fs"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DiskUsage is the space a directory tree takes.
+type DiskUsage struct {
+	Bytes, Inodes uint64
+	Time          time.Time
+}
+
+// DiskCache keeps the usage of containers' writable layers, walked in the
+// background: a request never waits for a directory walk.
+type DiskCache struct {
+	MaxAge time.Duration
+
+	mu      sync.Mutex
+	entries map[string]DiskUsage
+	walking map[string]bool
+}
+
+// NewDiskCache refreshes entries older than maxAge.
+func NewDiskCache(maxAge time.Duration) *DiskCache {
+	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, walking: map[string]bool{}}
+}
+
+// Get returns the cached usage of dir (ok false before the first walk
+// finished) and starts a background walk when it is missing or stale.
+func (c *DiskCache) Get(dir string) (DiskUsage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.entries[dir]
+	if (!ok || time.Since(u.Time) > c.MaxAge) && !c.walking[dir] {
+		c.walking[dir] = true
+		go c.walk(dir)
+	}
+	return u, ok
+}
+
+// Forget drops dir (its container was removed).
+func (c *DiskCache) Forget(dir string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, dir)
+}
+
+func (c *DiskCache) walk(dir string) {
+	u := DiskUsage{Time: time.Now()}
+	seen := map[uint64]bool{}
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // vanished meanwhile or unreadable: count the rest
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			if seen[st.Ino] {
+				return nil // hard link counted once
+			}
+			seen[st.Ino] = true
+			u.Bytes += uint64(st.Blocks) * 512
+		} else {
+			u.Bytes += uint64(info.Size())
+		}
+		u.Inodes++
+		return nil
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.walking, dir)
+	c.entries[dir] = u
+}

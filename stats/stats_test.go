@@ -1,0 +1,100 @@
+package stats
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for p, body := range files {
+		full := filepath.Join(root, p)
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte(body), 0o644))
+	}
+}
+
+func TestReadV1(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: filepath.Join(root, "cg"), ProcRoot: filepath.Join(root, "proc")}
+	writeFiles(t, root, map[string]string{
+		"proc/42/cgroup":                             "4:memory:/docker/abc\n2:cpu,cpuacct:/docker/abc\n8:pids:/docker/abc\n0::/docker/abc\n",
+		"cg/cpuacct/docker/abc/cpuacct.usage":        "123456789\n",
+		"cg/memory/docker/abc/memory.usage_in_bytes": "10000\n",
+		"cg/memory/docker/abc/memory.limit_in_bytes": "9223372036854771712\n",
+		"cg/memory/docker/abc/memory.stat":           "cache 5000\ntotal_rss 3000\ntotal_inactive_file 4000\ntotal_pgfault 7\ntotal_pgmajfault 1\n",
+		"cg/pids/docker/abc/pids.current":            "3\n",
+	})
+	cg, err := r.CgroupOf(42)
+	require.NoError(t, err)
+	assert.False(t, cg.V2)
+	assert.Equal(t, "/docker/abc", cg.V1["cpuacct"], "comma-joined controllers are split")
+	s, err := r.Read(cg)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(123456789), s.CPUUsageNanos)
+	assert.Equal(t, uint64(10000), s.MemoryUsage)
+	assert.Equal(t, uint64(6000), s.MemoryWorkingSet, "usage minus inactive file")
+	assert.Equal(t, uint64(3000), s.MemoryRSS)
+	assert.Equal(t, uint64(0), s.MemoryLimit, "the unlimited value means no limit")
+	assert.Equal(t, uint64(7), s.PageFaults)
+	assert.Equal(t, uint64(1), s.MajorPageFaults)
+	assert.Equal(t, uint64(3), s.Processes)
+	assert.False(t, s.HasSwap, "no memsw accounting file")
+}
+
+func TestReadV2(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: filepath.Join(root, "cg"), ProcRoot: filepath.Join(root, "proc")}
+	writeFiles(t, root, map[string]string{
+		"cg/cgroup.controllers":                                "cpu memory pids\n",
+		"proc/7/cgroup":                                        "0::/system.slice/docker-abc.scope\n",
+		"cg/system.slice/docker-abc.scope/cpu.stat":            "usage_usec 2500\nuser_usec 2000\n",
+		"cg/system.slice/docker-abc.scope/memory.current":      "8192\n",
+		"cg/system.slice/docker-abc.scope/memory.max":          "16384\n",
+		"cg/system.slice/docker-abc.scope/memory.stat":         "anon 4096\ninactive_file 1024\npgfault 9\npgmajfault 2\n",
+		"cg/system.slice/docker-abc.scope/memory.swap.current": "512\n",
+		"cg/system.slice/docker-abc.scope/pids.current":        "5\n",
+	})
+	cg, err := r.CgroupOf(7)
+	require.NoError(t, err)
+	require.True(t, cg.V2)
+	s, err := r.Read(cg)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2500000), s.CPUUsageNanos)
+	assert.Equal(t, uint64(7168), s.MemoryWorkingSet)
+	assert.Equal(t, uint64(16384), s.MemoryLimit)
+	assert.Equal(t, uint64(4096), s.MemoryRSS)
+	assert.True(t, s.HasSwap)
+	assert.Equal(t, uint64(512), s.SwapUsage)
+	assert.Equal(t, uint64(5), s.Processes)
+}
+
+func TestNetDev(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{ProcRoot: root}
+	writeFiles(t, root, map[string]string{"9/net/dev": `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0
+  eth0:    2000      20    1    0    0     0          0         0     3000      30    2    0    0     0       0          0
+`})
+	ifs, err := r.NetDev(9)
+	require.NoError(t, err)
+	require.Len(t, ifs, 1, "loopback is left out")
+	assert.Equal(t, Interface{Name: "eth0", RxBytes: 2000, RxErrors: 1, TxBytes: 3000, TxErrors: 2}, ifs[0])
+}
+
+func TestDiskCacheWalksInBackground(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a": string(make([]byte, 8192)), "sub/b": "x"})
+	c := NewDiskCache(0)
+	_, ok := c.Get(dir)
+	assert.False(t, ok, "the first call does not wait for the walk")
+	var u DiskUsage
+	require.Eventually(t, func() bool { u, ok = c.Get(dir); return ok }, 5e9, 1e7)
+	assert.GreaterOrEqual(t, u.Bytes, uint64(8192))
+	assert.Equal(t, uint64(4), u.Inodes, "root, a, sub, sub/b")
+}
