@@ -56,7 +56,12 @@ type Service struct {
 	logs           *containerlog.Manager
 	net            NetworkPlugin
 	stats          *statsCollector
+	events         eventHub
 	dockerRootDir  string
+
+	// background is the context of the service's own goroutines.
+	background     context.Context
+	stopBackground context.CancelFunc
 }
 
 // New builds the service. host carries the facts probed at start-up.
@@ -65,7 +70,11 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar(), stats: newStatsCollector()}, nil
+	bg, stop := context.WithCancel(context.Background())
+	return &Service{
+		cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar(),
+		stats: newStatsCollector(), background: bg, stopBackground: stop,
+	}, nil
 }
 
 // Start does the start-up work that needs the engine: it records Docker's
@@ -74,6 +83,7 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 // down and recover when it returns.
 func (s *Service) Start(ctx context.Context) {
 	log := logrus.WithField("phase", "startup")
+	go s.watchEvents(s.background)
 	if err := s.refreshEngineFacts(ctx); err != nil {
 		log.WithError(err).Warn("docker engine not reachable yet; will retry on demand")
 		return
@@ -143,3 +153,6 @@ func (s *Service) dockerRoot(ctx context.Context) (string, error) {
 	defer s.mu.Unlock()
 	return s.dockerRootDir, nil
 }
+
+// Close stops the service's background work (the event watcher).
+func (s *Service) Close() { s.stopBackground() }

@@ -180,6 +180,7 @@ func run(o *options) error {
 	}
 	defer logs.Close()
 	svc.SetLogManager(logs)
+	defer svc.Close()
 	startCtx, cancel := context.WithTimeout(ctx, o.requestTimeout)
 	svc.Start(startCtx)
 	cancel()

@@ -78,6 +78,8 @@ func (e *Engine) CreateContainer(ctx context.Context, name string, cfg *containe
 		NetworkSettings: &container.NetworkSettings{Networks: map[string]*network.EndpointSettings{}},
 	}
 	e.names[name] = id
+	e.emit(e.containers[id], "create")
+	e.changed()
 	return id, nil, nil
 }
 
@@ -159,6 +161,7 @@ func (e *Engine) StartContainer(ctx context.Context, id string) error {
 	if c.HostConfig.LogConfig.Type == "json-file" {
 		c.LogPath = filepath.Join(e.info.DockerRootDir, "containers", c.ID, c.ID+"-json.log")
 	}
+	e.emit(c, "start")
 	e.changed()
 	return nil
 }
@@ -188,6 +191,7 @@ func (e *Engine) exit(c *container.InspectResponse, code int, oom bool, msg stri
 		StartedAt: c.State.StartedAt, FinishedAt: e.timestamp(),
 	}
 	delete(c.NetworkSettings.Networks, "bridge")
+	e.emit(c, "die")
 	e.changed()
 }
 
@@ -217,6 +221,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, id string) error {
 	delete(e.containers, c.ID)
 	delete(e.names, strings.TrimPrefix(c.Name, "/"))
 	delete(e.logs, c.ID)
+	e.emit(c, "destroy")
 	e.changed()
 	return nil
 }

@@ -50,6 +50,7 @@ type Engine struct {
 	sizes      map[string]termSize
 	logs       map[string][]logEntry // by container id
 	wake       chan struct{}         // closed when logs or states change
+	events     []docker.Event
 }
 
 // Pull records one PullImage call.

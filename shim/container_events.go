@@ -1,0 +1,137 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
+)
+
+// subscriberBuffer is how many events a GetContainerEvents subscriber may
+// lag behind before it is dropped (kubelet then reconnects and relists).
+const subscriberBuffer = 1024
+
+// eventHub fans container events out to GetContainerEvents subscribers.
+type eventHub struct {
+	mu   sync.Mutex
+	subs map[chan *runtimeapi.ContainerEventResponse]struct{}
+}
+
+func (h *eventHub) subscribe() chan *runtimeapi.ContainerEventResponse {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[chan *runtimeapi.ContainerEventResponse]struct{}{}
+	}
+	ch := make(chan *runtimeapi.ContainerEventResponse, subscriberBuffer)
+	h.subs[ch] = struct{}{}
+	return ch
+}
+
+func (h *eventHub) unsubscribe(ch chan *runtimeapi.ContainerEventResponse) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+// publish never blocks: a subscriber whose buffer is full is dropped.
+func (h *eventHub) publish(ev *runtimeapi.ContainerEventResponse) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- ev:
+		default:
+			delete(h.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (h *eventHub) active() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) > 0
+}
+
+// GetContainerEvents streams container lifecycle events (evented PLEG).
+func (s *Service) GetContainerEvents(_ *runtimeapi.GetEventsRequest, stream grpc.ServerStreamingServer[runtimeapi.ContainerEventResponse]) error {
+	ch := s.events.subscribe()
+	defer s.events.unsubscribe(ch)
+	for {
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case ev, ok := <-ch:
+			if !ok {
+				return errdefs.Wrap(errdefs.ErrUnavailable, errSubscriberDropped)
+			}
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+var errSubscriberDropped = errors.New("event subscriber fell behind and was dropped; reconnect and relist")
+
+var eventTypes = map[string]runtimeapi.ContainerEventType{
+	"create":  runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT,
+	"start":   runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT,
+	"die":     runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT,
+	"destroy": runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT,
+}
+
+// watchEvents follows Docker's container events until ctx ends. After a
+// broken stream it reconnects from the last event it saw, so Docker replays
+// what happened in between.
+func (s *Service) watchEvents(ctx context.Context) {
+	var last time.Time
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		evs, errc := s.engine.ContainerEvents(ctx, last, translate.LabelType+"="+translate.TypeContainer)
+		for ev := range evs {
+			backoff = 100 * time.Millisecond
+			last = ev.Time
+			s.handleEvent(ctx, ev)
+		}
+		if err := <-errc; err != nil {
+			log(ctx).WithError(err).Debug("docker events stream broke; reconnecting")
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (s *Service) handleEvent(ctx context.Context, ev docker.Event) {
+	typ, ok := eventTypes[ev.Action]
+	if !ok || !s.events.active() {
+		return
+	}
+	resp := &runtimeapi.ContainerEventResponse{ContainerId: ev.ContainerID, ContainerEventType: typ, CreatedAt: ev.Time.UnixNano()}
+	sandboxID := ev.Labels[translate.LabelSandboxID]
+	if st, err := s.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sandboxID}); err == nil {
+		resp.PodSandboxStatus = st.Status
+	}
+	if list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{PodSandboxId: sandboxID}}); err == nil {
+		for _, c := range list.Containers {
+			if cs, err := s.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.Id}); err == nil {
+				resp.ContainersStatuses = append(resp.ContainersStatuses, cs.Status)
+			}
+		}
+	}
+	s.events.publish(resp)
+}
