@@ -106,3 +106,33 @@ func TestFitOutput(t *testing.T) {
 		})
 	}
 }
+
+func TestSendChunksEachItemOnce(t *testing.T) {
+	for _, n := range []int{0, 1, streamChunk - 1, streamChunk, streamChunk + 1, 3*streamChunk + 7} {
+		items := make([]int, n)
+		for i := range items {
+			items[i] = i
+		}
+		var got []int
+		sends := 0
+		err := sendChunks(items, func(c []int) *[]int { return &c }, func(r *[]int) error {
+			sends++
+			if len(*r) == 0 || len(*r) > streamChunk {
+				t.Fatalf("chunk of %d items", len(*r))
+			}
+			got = append(got, *r...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n || sends != (n+streamChunk-1)/streamChunk {
+			t.Fatalf("n=%d: got %d items in %d sends", n, len(got), sends)
+		}
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("n=%d: item %d is %d", n, i, v)
+			}
+		}
+	}
+}
