@@ -80,6 +80,13 @@ func (r *Runtime) Exec(ctx context.Context, id string, cmd []string, in io.Reade
 	})
 	defer stopResize()
 	if err := pump(ctx, h, in, out, errw, tty); err != nil {
+		if ctx.Err() != nil {
+			// The client went away: nobody will read the command's output
+			// or wait for it, so do not leave it running.
+			kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = killExec(kctx, r.engine, execID)
+		}
 		return err
 	}
 	code, err := ExitCode(ctx, r.engine, execID)

@@ -37,9 +37,13 @@ func NewServer(addr string, rt criserver.Runtime) (*Server, error) {
 		return nil, fmt.Errorf("streaming server: %w", err)
 	}
 	return &Server{
-		cri:  cri,
-		l:    l,
-		http: &http.Server{Handler: cri, ReadHeaderTimeout: 30 * time.Second},
+		cri: cri,
+		l:   trackedListener{l},
+		http: &http.Server{
+			Handler:           websocketPreflight(cri),
+			ReadHeaderTimeout: 30 * time.Second,
+			ConnContext:       connContext,
+		},
 	}, nil
 }
 
