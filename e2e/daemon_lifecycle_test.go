@@ -152,12 +152,8 @@ func TestUnimplementedRPCs(t *testing.T) {
 	rs, _ := rawClient(t, d.socketPath)
 	ctx := testCtx(t)
 	calls := map[string]func() error{
-		"ListMetricDescriptors": func() error {
-			_, err := rs.ListMetricDescriptors(ctx, &runtimeapi.ListMetricDescriptorsRequest{})
-			return err
-		},
-		"ListPodSandboxMetrics": func() error {
-			_, err := rs.ListPodSandboxMetrics(ctx, &runtimeapi.ListPodSandboxMetricsRequest{})
+		"UpdatePodSandboxResources": func() error {
+			_, err := rs.UpdatePodSandboxResources(ctx, &runtimeapi.UpdatePodSandboxResourcesRequest{PodSandboxId: "x"})
 			return err
 		},
 		"CheckpointContainer": func() error {
