@@ -9,7 +9,7 @@ ENDPOINT  ?= unix:///run/dockercri.sock
 # make run uses Docker's bridge network; RUN_FLAGS=--network-plugin=cni for CNI.
 RUN_FLAGS ?= --network-plugin=
 
-.PHONY: all build run test unit e2e lint fmt bench docker tools clean
+.PHONY: all build run test unit e2e critest lint fmt bench docker tools clean
 
 all: build
 
@@ -32,6 +32,13 @@ e2e: docker build tools
 	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRICTL=$(CURDIR)/bin/crictl \
 		$(GO) test -count=1 -timeout 20m ./e2e/ $(E2E_FLAGS)
 
+# critest: the CRI conformance suite against dockercri, every image built
+# locally and served by a registry on 127.0.0.1 (e2e/critest_test.go; skip
+# list with reasons in e2e/critest_skip.txt).
+critest: docker build tools
+	DOCKERCRI_E2E=1 DOCKERCRI_CRITEST=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRITEST=$(CURDIR)/bin/critest \
+		$(GO) test -count=1 -timeout 40m -run TestCritest ./e2e/ -v
+
 # tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in
 # hack/tools/go.mod and built from the Go module proxy.
 tools: bin/crictl bin/critest
@@ -50,9 +57,26 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# bench: filled by the performance issue (#7).
-bench:
-	@echo "make bench: not implemented yet (performance issue #7)"; exit 1
+# bench: dockercri vs the raw Docker API in one interleaved run (issue #7):
+# pod lifecycle, steady-state reads with running pods, ExecSync, dockercri's
+# RSS and CPU. The bench starts bin/dockercri on a temp socket and root and
+# stops it at the end. Table on stdout, JSON in BENCH_JSON. Takes minutes;
+# BENCH_FLAGS overrides (e.g. BENCH_FLAGS='--pods 10 --steady-pods 10').
+BENCH_BIN   := bin/dockercri-bench
+BENCH_JSON  ?= bin/bench.json
+BENCH_FLAGS ?=
+bench: docker build
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN) ./cmd/dockercri-bench
+	$(BENCH_BIN) --dockercri-bin $(BIN) --json $(BENCH_JSON) \
+		--pods 100 --concurrency 8 --steady-pods 100 --iterations 200 --exec 200 --lifecycles-rss 1000 $(BENCH_FLAGS)
+
+# bench-smoke: the bench on a tiny N, for CI (checks that it runs, not speed).
+.PHONY: bench-smoke
+bench-smoke: docker build
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN) ./cmd/dockercri-bench
+	$(BENCH_BIN) --dockercri-bin $(BIN) --json bin/bench-smoke.json \
+		--pods 5 --concurrency 4 --steady-pods 5 --iterations 10 --stats-iterations 3 --exec 10 --lifecycles-rss 0 \
+		--idle-window 1s --settle 500ms
 
 clean:
 	rm -rf bin
