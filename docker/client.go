@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/docker/docker/api/types"
@@ -28,8 +29,10 @@ type Client struct {
 
 // New connects to the engine at endpoint (for example
 // unix:///var/run/docker.sock). An empty endpoint honours DOCKER_HOST and the
-// other DOCKER_* variables. No request is made until the first call.
-func New(endpoint string) (*Client, error) {
+// other DOCKER_* variables. wrap, if not nil, wraps the HTTP transport every
+// API call goes through (for instrumentation). No request is made until the
+// first call.
+func New(endpoint string, wrap func(http.RoundTripper) http.RoundTripper) (*Client, error) {
 	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if endpoint != "" {
 		opts = append(opts, client.WithHost(endpoint))
@@ -37,6 +40,14 @@ func New(endpoint string) (*Client, error) {
 	api, err := client.NewClientWithOpts(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker client for %q: %w", endpoint, err)
+	}
+	if wrap != nil {
+		// The transport the SDK configured for the host, wrapped; hijacked
+		// exec/attach streams dial on their own and are not affected.
+		hc := &http.Client{Transport: wrap(api.HTTPClient().Transport)}
+		if api, err = client.NewClientWithOpts(append(opts, client.WithHTTPClient(hc))...); err != nil {
+			return nil, fmt.Errorf("docker client for %q: %w", endpoint, err)
+		}
 	}
 	return &Client{api: api}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/dockercri/dockercri/metrics"
 )
 
 type logKey struct{}
@@ -62,6 +64,12 @@ func intercept(ctx context.Context, method string, req any, handler grpc.UnaryHa
 	entry := logrus.WithFields(logrus.Fields{"rpc": method, "req": newRequestID()})
 	ctx = context.WithValue(ctx, logKey{}, entry)
 	start := time.Now()
+	metrics.InFlight.Inc()
+	defer func() {
+		metrics.InFlight.Dec()
+		metrics.RPCs.WithLabelValues(method, status.Code(err).String()).Inc()
+		metrics.RPCDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			entry.WithField("stack", string(debug.Stack())).Errorf("panic: %v", r)
@@ -90,6 +98,11 @@ func intercept(ctx context.Context, method string, req any, handler grpc.UnaryHa
 func StreamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
 	entry := logrus.WithFields(logrus.Fields{"rpc": method, "req": newRequestID()})
+	start := time.Now()
+	defer func() {
+		metrics.RPCs.WithLabelValues(method, status.Code(err).String()).Inc()
+		metrics.RPCDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			entry.WithField("stack", string(debug.Stack())).Errorf("panic: %v", r)

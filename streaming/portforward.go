@@ -20,6 +20,7 @@ import (
 // IPv6), dialled from dockercri itself inside the pod's network namespace.
 func (r *Runtime) PortForward(ctx context.Context, sandboxID string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
+	defer session("portforward")()
 	if port <= 0 || port > 65535 {
 		return errdefs.InvalidArgument("port %d is out of range", port)
 	}

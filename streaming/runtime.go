@@ -16,6 +16,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/metrics"
 )
 
 // Engine is what sessions need from Docker.
@@ -61,6 +62,7 @@ func RequireRunning(ctx context.Context, e Engine, id string) (*docker.Container
 
 // Exec runs cmd in the container with the client's streams.
 func (r *Runtime) Exec(ctx context.Context, id string, cmd []string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
+	defer session("exec")()
 	if _, err := RequireRunning(ctx, r.engine, id); err != nil {
 		return err
 	}
@@ -102,6 +104,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, cmd []string, in io.Reade
 // Attach connects the client's streams to the container's main process.
 // Detaching (the client going away) leaves the container running.
 func (r *Runtime) Attach(ctx context.Context, id string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
+	defer session("attach")()
 	if _, err := RequireRunning(ctx, r.engine, id); err != nil {
 		return err
 	}
@@ -115,6 +118,13 @@ func (r *Runtime) Attach(ctx context.Context, id string, in io.Reader, out, errw
 	})
 	defer stopResize()
 	return pump(ctx, h, in, out, errw, tty)
+}
+
+// session counts an open session of kind until the returned func runs.
+func session(kind string) func() {
+	g := metrics.StreamSessions.WithLabelValues(kind)
+	g.Inc()
+	return g.Dec
 }
 
 // pump copies stdin to the session and its output to the client until the

@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/hostprobe"
+	"github.com/dockercri/dockercri/metrics"
 	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/pause"
 	"github.com/dockercri/dockercri/shim"
@@ -43,6 +45,7 @@ type options struct {
 	logLevel             string
 	logFormat            string
 	debugAddr            string
+	metricsAddr          string
 	dockerLogMaxSize     string
 	dockerLogMaxFile     int
 	showVersion          bool
@@ -68,6 +71,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "max-size of Docker's own json-file copy of container logs")
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "max-file of Docker's own json-file copy of container logs")
+	fs.StringVar(&o.metricsAddr, "metrics-bind-addr", "", "serve Prometheus /metrics and /healthz here (off when empty; a bare port binds loopback)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -130,7 +134,9 @@ func run(o *options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	engine, err := docker.New(o.dockerEndpoint)
+	engine, err := docker.New(o.dockerEndpoint, func(next http.RoundTripper) http.RoundTripper {
+		return metrics.Transport{Next: next}
+	})
 	if err != nil {
 		return err
 	}
@@ -185,6 +191,13 @@ func run(o *options) error {
 	svc.Start(startCtx)
 	cancel()
 
+	if o.metricsAddr != "" {
+		addr, err := metrics.Serve(ctx, o.metricsAddr, engine.Ping)
+		if err != nil {
+			return fmt.Errorf("--metrics-bind-addr: %w", err)
+		}
+		logrus.WithField("addr", addr).Info("metrics server listening")
+	}
 	if o.debugAddr != "" {
 		addr, err := serveDebug(o.debugAddr)
 		if err != nil {

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const (
+	scSteady = "steady"
+	scExec   = "exec"
+)
+
+// steadyPod is one of the M running pods (made through dockercri; both
+// sides read the same containers).
+type steadyPod struct{ sid, cid, uid string }
+
+// pairCall is one steady-state call and its raw equivalent; i picks the
+// pod a per-object call targets (rotating through the M pods).
+type pairCall struct {
+	name, rawDesc string
+	iterations    int
+	cri, raw      func(ctx context.Context, i int) error
+}
+
+// steadyResult is dockercri's cost while M pods run.
+type steadyResult struct {
+	Pods          int     `json:"running_pods"`
+	RSSKB         int64   `json:"dockercri_rss_kb"`
+	IdleCPUPerSec float64 `json:"dockercri_idle_cpu_s_per_s"`
+}
+
+// steadyScenario starts M pods through dockercri, measures dockercri idle
+// with them, runs the read calls and ExecSync against both sides
+// (alternating which goes first), then removes the pods.
+func (b *bench) steadyScenario(ctx context.Context) (retErr error) {
+	m := b.o.steadyPods
+	pods := make([]steadyPod, m)
+	logf("steady: starting %d pods through dockercri", m)
+	err := runPool(ctx, b.o.concurrency, m, func(i int) error {
+		p := b.newPod(sideCRI)
+		sid, cid, err := b.criStartPod(ctx, "", p)
+		pods[i] = steadyPod{sid: sid, cid: cid, uid: p.sandbox.Metadata.Uid}
+		return err
+	})
+	defer func() {
+		if err := b.stopSteadyPods(ctx, pods); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	time.Sleep(b.o.settle)
+	cpu, err := b.measureIdle(ctx)
+	if err != nil {
+		return err
+	}
+	rss, _ := rssKB(b.pid)
+	b.res.Steady = &steadyResult{Pods: m, RSSKB: rss, IdleCPUPerSec: cpu}
+
+	calls := b.steadyCalls(pods)
+	if err := b.alternate(ctx, scSteady, calls); err != nil {
+		return err
+	}
+	if b.o.execIterations > 0 {
+		return b.alternate(ctx, scExec, []pairCall{b.execCall(pods)})
+	}
+	return nil
+}
+
+// alternate runs every call's iterations, both sides per iteration, the
+// dockercri side first on even iterations and the raw side first on odd.
+func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall) error {
+	maxIter := 0
+	for _, c := range calls {
+		b.rec.define(scenario, c.name, c.rawDesc)
+		maxIter = max(maxIter, c.iterations)
+	}
+	for k := 0; k < maxIter; k++ {
+		for _, c := range calls {
+			if k >= c.iterations {
+				continue
+			}
+			type run struct {
+				side string
+				fn   func(context.Context, int) error
+			}
+			order := []run{{sideCRI, c.cri}, {sideRaw, c.raw}}
+			if k%2 == 1 {
+				order[0], order[1] = order[1], order[0]
+			}
+			for _, r := range order {
+				if err := b.step(ctx, scenario, c.name, r.side, func(ctx context.Context) error { return r.fn(ctx, k) }); err != nil {
+					return err
+				}
+			}
+		}
+		if (k+1)%50 == 0 || k+1 == maxIter {
+			logf("%s: %d/%d iterations", scenario, k+1, maxIter)
+		}
+	}
+	return nil
+}
+
+// stopSteadyPods removes the steady pods through dockercri (untimed).
+func (b *bench) stopSteadyPods(ctx context.Context, pods []steadyPod) error {
+	if ctx.Err() != nil {
+		return nil // interrupted: the final sweep removes them
+	}
+	logf("steady: removing %d pods", len(pods))
+	return runPool(ctx, b.o.concurrency, len(pods), func(i int) error {
+		p := pods[i]
+		if p.sid == "" {
+			return nil
+		}
+		return b.criStopPod(ctx, "", p.sid, p.cid)
+	})
+}
+
+// measureIdle returns dockercri's CPU seconds per second over the idle
+// window.
+func (b *bench) measureIdle(ctx context.Context) (float64, error) {
+	c0 := cpuOrZero(b.pid)
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(b.o.idleWindow):
+	}
+	return round3((cpuOrZero(b.pid) - c0) / time.Since(start).Seconds()), nil
+}
+
+// expectAtLeast fails when a list is shorter than the pods known to exist.
+func expectAtLeast(what string, got, want int) error {
+	if got < want {
+		return fmt.Errorf("%s returned %d items, want at least %d", what, got, want)
+	}
+	return nil
+}

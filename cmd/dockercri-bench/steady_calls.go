@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/translate"
+)
+
+// steadyCalls are the calls kubelet makes over and over on a node with
+// running pods, each with the Docker call(s) that answer the same question.
+func (b *bench) steadyCalls(pods []steadyPod) []pairCall {
+	m, k := len(pods), b.o.iterations
+	pick := func(i int) steadyPod { return pods[i%m] }
+	typeFilter := func(typ string, kv ...string) filters.Args {
+		f := filters.NewArgs(filters.Arg("label", translate.LabelType+"="+typ))
+		for _, l := range kv {
+			f.Add("label", l)
+		}
+		return f
+	}
+	list := func(ctx context.Context, all bool, f filters.Args) ([]container.Summary, error) {
+		return b.docker.ContainerList(ctx, container.ListOptions{All: all, Filters: f})
+	}
+	return []pairCall{
+		{name: "ListPodSandbox", rawDesc: "ContainerList all, label type=podsandbox", iterations: k,
+			cri: func(ctx context.Context, _ int) error {
+				r, err := b.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("ListPodSandbox", len(r.Items), m)
+			},
+			raw: func(ctx context.Context, _ int) error {
+				l, err := list(ctx, true, typeFilter(translate.TypeSandbox))
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("ContainerList", len(l), m)
+			}},
+		{name: "ListContainers", rawDesc: "ContainerList all, label type=container", iterations: k,
+			cri: func(ctx context.Context, _ int) error {
+				r, err := b.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("ListContainers", len(r.Containers), m)
+			},
+			raw: func(ctx context.Context, _ int) error {
+				l, err := list(ctx, true, typeFilter(translate.TypeContainer))
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("ContainerList", len(l), m)
+			}},
+		{name: "ListContainers label", rawDesc: "ContainerList all, labels type=container,pod.uid=U", iterations: k,
+			cri: func(ctx context.Context, i int) error {
+				r, err := b.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{
+					LabelSelector: map[string]string{labelPodUID: pick(i).uid}}})
+				if err != nil {
+					return err
+				}
+				return expectExactly("ListContainers by label", len(r.Containers), 1)
+			},
+			raw: func(ctx context.Context, i int) error {
+				l, err := list(ctx, true, typeFilter(translate.TypeContainer, labelPodUID+"="+pick(i).uid))
+				if err != nil {
+					return err
+				}
+				return expectExactly("ContainerList by label", len(l), 1)
+			}},
+		{name: "PodSandboxStatus", rawDesc: "ContainerInspect", iterations: k,
+			cri: func(ctx context.Context, i int) error {
+				r, err := b.rt.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: pick(i).sid})
+				if err == nil && r.GetStatus().GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
+					err = fmt.Errorf("sandbox %s is %v", pick(i).sid, r.GetStatus().GetState())
+				}
+				return err
+			},
+			raw: func(ctx context.Context, i int) error {
+				_, err := b.docker.ContainerInspect(ctx, pick(i).sid)
+				return err
+			}},
+		{name: "ContainerStatus", rawDesc: "ContainerInspect", iterations: k,
+			cri: func(ctx context.Context, i int) error {
+				r, err := b.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: pick(i).cid})
+				if err == nil && r.GetStatus().GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
+					err = fmt.Errorf("container %s is %v", pick(i).cid, r.GetStatus().GetState())
+				}
+				return err
+			},
+			raw: func(ctx context.Context, i int) error {
+				_, err := b.docker.ContainerInspect(ctx, pick(i).cid)
+				return err
+			}},
+		{name: "ListContainerStats", rawDesc: "ContainerList running + one-shot ContainerStats each", iterations: b.o.statsIterations,
+			cri: func(ctx context.Context, _ int) error {
+				r, err := b.rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{})
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("ListContainerStats", len(r.Stats), m)
+			},
+			raw: func(ctx context.Context, _ int) error {
+				l, err := list(ctx, false, typeFilter(translate.TypeContainer))
+				if err != nil {
+					return err
+				}
+				if err := expectAtLeast("ContainerList running", len(l), m); err != nil {
+					return err
+				}
+				return b.rawStats(ctx, l)
+			}},
+		{name: "ImageFsInfo", rawDesc: "Info", iterations: k,
+			cri: func(ctx context.Context, _ int) error {
+				_, err := b.is.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+				return err
+			},
+			raw: func(ctx context.Context, _ int) error {
+				_, err := b.docker.Info(ctx)
+				return err
+			}},
+		{name: "ListImages", rawDesc: "ImageList", iterations: k,
+			cri: func(ctx context.Context, _ int) error {
+				_, err := b.is.ListImages(ctx, &runtimeapi.ListImagesRequest{})
+				return err
+			},
+			raw: func(ctx context.Context, _ int) error {
+				_, err := b.docker.ImageList(ctx, image.ListOptions{})
+				return err
+			}},
+		{name: "Status", rawDesc: "Ping", iterations: k,
+			cri: func(ctx context.Context, _ int) error {
+				_, err := b.rt.Status(ctx, &runtimeapi.StatusRequest{})
+				return err
+			},
+			raw: func(ctx context.Context, _ int) error {
+				_, err := b.docker.Ping(ctx)
+				return err
+			}},
+	}
+}
+
+// rawStats takes one one-shot stats sample of every listed container,
+// statsParallel at a time, decoding each as a client would.
+func (b *bench) rawStats(ctx context.Context, list []container.Summary) error {
+	var got atomic.Int64
+	workers := b.o.statsParallel
+	if workers == 0 {
+		workers = len(list)
+	}
+	err := runPool(ctx, workers, len(list), func(i int) error {
+		r, err := b.docker.ContainerStatsOneShot(ctx, list[i].ID)
+		if cerrdefs.IsNotFound(err) {
+			got.Add(1) // removed meanwhile (not one of the bench's)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer r.Body.Close()
+		var s container.StatsResponse
+		if err := json.NewDecoder(r.Body).Decode(&s); err != nil && err != io.EOF {
+			return fmt.Errorf("stats of %s: %w", list[i].ID[:12], err)
+		}
+		got.Add(1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return expectAtLeast("one-shot stats", int(got.Load()), len(list))
+}
+
+func expectExactly(what string, got, want int) error {
+	if got != want {
+		return fmt.Errorf("%s returned %d items, want %d", what, got, want)
+	}
+	return nil
+}
