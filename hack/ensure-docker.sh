@@ -8,6 +8,8 @@ set -euo pipefail
 need_pkgs=()
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
+dpkg -s containernetworking-plugins >/dev/null 2>&1 || need_pkgs+=(containernetworking-plugins)
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
 	echo "ensure-docker: installing ${need_pkgs[*]}"
 	export DEBIAN_FRONTEND=noninteractive
