@@ -2,7 +2,8 @@
 # Makes sure a Docker Engine answers on /var/run/docker.sock: installs
 # Debian's docker.io when dockerd is missing and starts dockerd in the
 # background when it is not running. Also installs the Debian packages the
-# e2e suite builds its test images from. Idempotent.
+# e2e suite needs: busybox-static (test images), containernetworking-plugins
+# (CNI tests), iproute2. Idempotent.
 set -euo pipefail
 
 need_pkgs=()
