@@ -19,6 +19,10 @@ build:
 docker:
 	hack/ensure-docker.sh
 
+# image: the Dockerfile packs the static binary onto an empty base.
+image: docker build
+	docker build -t $(IMAGE) .
+
 run: docker build
 	$(BIN) --container-runtime-endpoint $(ENDPOINT) $(RUN_FLAGS)
 
