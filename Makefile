@@ -40,7 +40,9 @@ e2e: docker build tools
 # locally and served by a registry on 127.0.0.1 (e2e/critest_test.go; skip
 # list with reasons in e2e/critest_skip.txt).
 critest: docker build tools
+	hack/fetch-busybox.sh $(CURDIR)/bin/busybox-dyn
 	DOCKERCRI_E2E=1 DOCKERCRI_CRITEST=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRITEST=$(CURDIR)/bin/critest \
+		DOCKERCRI_CRITEST_BUSYBOX=$(CURDIR)/bin/busybox-dyn \
 		$(GO) test -count=1 -timeout 40m -run TestCritest ./e2e/ -v
 
 # tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in

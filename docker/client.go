@@ -155,6 +155,11 @@ func (c *Client) RemoveImage(ctx context.Context, ref string, force bool) error 
 	return classify(err, "remove image %s", ref)
 }
 
+// TagImage adds the reference target to image source.
+func (c *Client) TagImage(ctx context.Context, source, target string) error {
+	return classify(c.api.ImageTag(ctx, source, target), "tag image %s as %s", source, target)
+}
+
 // ImportImage creates image ref from a root filesystem tarball.
 func (c *Client) ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error {
 	rc, err := c.api.ImageImport(ctx, image.ImportSource{Source: rootfs, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})

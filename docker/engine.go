@@ -31,6 +31,7 @@ type Engine interface {
 	InspectImage(ctx context.Context, ref string) (image.InspectResponse, error)
 	PullImage(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error)
 	RemoveImage(ctx context.Context, ref string, force bool) error
+	TagImage(ctx context.Context, source, target string) error
 	ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error
 
 	ExecCreate(ctx context.Context, id string, cfg ExecConfig) (string, error)

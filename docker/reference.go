@@ -64,3 +64,38 @@ func EncodeAuth(a Auth) (string, error) {
 	}
 	return base64.URLEncoding.EncodeToString(buf), nil
 }
+
+// MirrorRef maps a normalized reference to its mirror, if its registry has
+// one: mirrors maps a registry host ("gcr.io") to the host[:port] that
+// serves the same repositories. ok is false when there is no mirror.
+func MirrorRef(ref string, mirrors map[string]string) (mirrored string, ok bool, err error) {
+	if len(mirrors) == 0 {
+		return "", false, nil
+	}
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", false, errdefs.InvalidArgument("image reference %q: %w", ref, err)
+	}
+	mirror, ok := mirrors[reference.Domain(named)]
+	if !ok {
+		return "", false, nil
+	}
+	out := mirror + "/" + reference.Path(named)
+	if d, isDigest := named.(reference.Digested); isDigest {
+		return out + "@" + d.Digest().String(), true, nil
+	}
+	if t, isTagged := named.(reference.Tagged); isTagged {
+		return out + ":" + t.Tag(), true, nil
+	}
+	return out, true, nil
+}
+
+// IsDigestRef reports whether ref pins a digest.
+func IsDigestRef(ref string) bool {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return false
+	}
+	_, ok := named.(reference.Digested)
+	return ok
+}

@@ -3,12 +3,17 @@ package shim
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/translate"
 )
+
+// logCatchUp bounds how long ContainerStatus of an exited container waits
+// for its CRI log to be complete.
+const logCatchUp = 2 * time.Second
 
 // ContainerStatus reports a container's state, times, exit, image, mounts,
 // labels, annotations, log path and resources.
@@ -30,6 +35,13 @@ func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.Container
 	st, err := translate.ContainerStatus(in, img)
 	if err != nil {
 		return nil, err
+	}
+	if st.State == runtimeapi.ContainerState_CONTAINER_EXITED && s.logs != nil {
+		// Whoever sees the container exited may read its log next: let the
+		// follower write what Docker still has (it ends right after the exit).
+		wctx, cancel := context.WithTimeout(ctx, logCatchUp)
+		_ = s.logs.Wait(wctx, in.ID)
+		cancel()
 	}
 	resp := &runtimeapi.ContainerStatusResponse{Status: st}
 	if req.Verbose {

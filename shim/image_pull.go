@@ -3,6 +3,7 @@ package shim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -36,12 +37,40 @@ func (s *Service) PullImage(ctx context.Context, req *runtimeapi.PullImageReques
 	return &runtimeapi.PullImageResponse{ImageRef: id}, nil
 }
 
-// pull runs a Docker pull to completion and returns the image id.
+// pull runs a Docker pull to completion and returns the image id. An image
+// of a registry with a configured mirror is pulled from the mirror and
+// tagged with the name that was asked for.
 func (s *Service) pull(ctx context.Context, ref, auth string) (string, error) {
 	full, err := docker.NormalizeRef(ref)
 	if err != nil {
 		return "", err
 	}
+	mirrored, ok, err := docker.MirrorRef(full, s.cfg.RegistryMirrors)
+	if err != nil || !ok {
+		if err != nil {
+			return "", err
+		}
+		return s.pullRef(ctx, full, auth)
+	}
+	id, err := s.pullRef(ctx, mirrored, auth)
+	if err != nil {
+		return "", fmt.Errorf("from mirror of %s: %w", full, err)
+	}
+	if docker.IsDigestRef(full) {
+		return id, nil // Docker can tag names, not digests
+	}
+	if err := s.engine.TagImage(ctx, mirrored, full); err != nil {
+		return "", err
+	}
+	// The image is known by the name asked for; the mirror's name goes.
+	if err := s.engine.RemoveImage(ctx, mirrored, false); err != nil && !docker.IsNotFound(err) {
+		log(ctx).WithError(err).WithField("image", mirrored).Warn("removing the mirror's tag")
+	}
+	return id, nil
+}
+
+// pullRef pulls one fully qualified reference.
+func (s *Service) pullRef(ctx context.Context, full, auth string) (string, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stream, err := s.engine.PullImage(ctx, full, auth)

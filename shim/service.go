@@ -33,6 +33,9 @@ type Config struct {
 	Version string
 	// DockerLog bounds Docker's own copy of container logs.
 	DockerLog translate.DockerLogLimits
+	// RegistryMirrors maps a registry host to a host[:port] serving the
+	// same repositories (air-gapped nodes, local caches).
+	RegistryMirrors map[string]string
 }
 
 // Service implements runtimeapi.RuntimeServiceServer and

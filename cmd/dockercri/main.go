@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ type options struct {
 	logFormat            string
 	debugAddr            string
 	metricsAddr          string
+	mirrors              mirrorFlag
 	dockerLogMaxSize     string
 	dockerLogMaxFile     int
 	showVersion          bool
@@ -71,6 +73,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "max-size of Docker's own json-file copy of container logs")
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "max-file of Docker's own json-file copy of container logs")
+	fs.Var(&o.mirrors, "registry-mirror", "REGISTRY=MIRROR: pull images of REGISTRY (e.g. gcr.io) from MIRROR (host[:port]) and tag them with their own name; repeatable")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-addr", "", "serve Prometheus /metrics and /healthz here (off when empty; a bare port binds loopback)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
@@ -168,6 +171,7 @@ func run(o *options) error {
 		PullProgressDeadline: o.pullProgressDeadline,
 		Version:              version,
 		DockerLog:            translate.DockerLogLimits{MaxSize: o.dockerLogMaxSize, MaxFile: o.dockerLogMaxFile},
+		RegistryMirrors:      o.mirrors.m,
 	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps})
 	if err != nil {
 		return err
@@ -232,4 +236,21 @@ func networkMode(plugin string) string {
 		return "none"
 	}
 	return "bridge"
+}
+
+// mirrorFlag collects --registry-mirror REGISTRY=MIRROR values.
+type mirrorFlag struct{ m map[string]string }
+
+func (f *mirrorFlag) String() string { return fmt.Sprint(f.m) }
+
+func (f *mirrorFlag) Set(v string) error {
+	reg, mirror, ok := strings.Cut(v, "=")
+	if !ok || reg == "" || mirror == "" || strings.Contains(mirror, "/") {
+		return fmt.Errorf("%q: want REGISTRY=MIRROR, MIRROR a host[:port]", v)
+	}
+	if f.m == nil {
+		f.m = map[string]string{}
+	}
+	f.m[reg] = mirror
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
@@ -353,5 +354,27 @@ func (e *Engine) ImportImage(ctx context.Context, rootfs io.Reader, ref string, 
 	if ref != "" {
 		e.tag(img, ref)
 	}
+	return nil
+}
+
+// TagImage adds target to the tags of the image source names.
+func (e *Engine) TagImage(ctx context.Context, source, target string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.enter(ctx, "TagImage"); err != nil {
+		return err
+	}
+	img, _, err := e.resolveImageRef(source)
+	if err != nil {
+		return err
+	}
+	full, err := docker.NormalizeRef(target)
+	if err != nil {
+		return err
+	}
+	for _, other := range e.images {
+		other.RepoTags = without(other.RepoTags, full)
+	}
+	img.RepoTags = append(img.RepoTags, full)
 	return nil
 }
