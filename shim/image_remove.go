@@ -31,12 +31,19 @@ func (s *Service) RemoveImage(ctx context.Context, req *runtimeapi.RemoveImageRe
 		targets = append(append(append([]string{}, in.RepoTags...), in.RepoDigests...), in.ID)
 	}
 	for _, t := range targets {
-		if err := s.engine.RemoveImage(ctx, t, false); err != nil && !docker.IsNotFound(err) {
-			if errors.Is(err, errdefs.ErrAlreadyExists) { // Docker's 409: in use
-				return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
-			}
-			return nil, err
+		err := s.engine.RemoveImage(ctx, t, false)
+		if err == nil || docker.IsNotFound(err) {
+			continue
 		}
+		// A concurrent RemoveImage may have taken the image (or this
+		// reference) away in between: what was asked for is done.
+		if _, ierr := s.engine.InspectImage(ctx, in.ID); docker.IsNotFound(ierr) {
+			return &runtimeapi.RemoveImageResponse{}, nil
+		}
+		if errors.Is(err, errdefs.ErrAlreadyExists) { // Docker's 409: in use
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+		}
+		return nil, err
 	}
 	return &runtimeapi.RemoveImageResponse{}, nil
 }

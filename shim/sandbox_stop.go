@@ -10,9 +10,14 @@ import (
 	"github.com/dockercri/dockercri/docker"
 )
 
-// sandboxStopGrace is the grace period of containers still running when
-// their sandbox is stopped (kubelet normally stops them first).
-const sandboxStopGrace = 10 * time.Second
+// Containers still running when their sandbox is stopped are stopped
+// forcibly, as containerd does: kubelet stops them first with their own
+// grace periods, so whatever is left is meant to go now. The pause
+// container exits on SIGTERM at once; it gets a grace period anyway.
+const (
+	leftoverStopGrace = 0
+	sandboxStopGrace  = 10 * time.Second
+)
 
 // StopPodSandbox stops every container of the sandbox, then the sandbox
 // itself. A sandbox that is already gone is stopped: success.
@@ -67,7 +72,7 @@ func (s *Service) stopSandboxContainers(ctx context.Context, sandboxID string) e
 		wg.Add(1)
 		go func(id string) {
 			defer wg.Done()
-			if err := s.engine.StopContainer(ctx, id, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
+			if err := s.engine.StopContainer(ctx, id, leftoverStopGrace); err != nil && !docker.IsNotFound(err) {
 				mu.Lock()
 				if first == nil {
 					first = err
