@@ -26,8 +26,8 @@ image: docker build
 run: docker build
 	$(BIN) --container-runtime-endpoint $(ENDPOINT) $(RUN_FLAGS)
 
-# test: everything CI runs.
-test: lint unit e2e
+# test: everything CI runs: lint, unit tests, e2e tests, CRI conformance.
+test: lint unit e2e critest
 
 unit:
 	$(GO) test -race -count=1 ./...
