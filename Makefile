@@ -26,8 +26,9 @@ image: docker build
 run: docker build
 	$(BIN) --container-runtime-endpoint $(ENDPOINT) $(RUN_FLAGS)
 
-# test: everything CI runs: lint, unit tests, e2e tests, CRI conformance.
-test: lint unit e2e critest
+# test: everything CI runs: lint, unit tests, e2e tests, CRI conformance, and
+# the benchmark on a tiny N (it must run; its timings are not judged here).
+test: lint unit e2e critest bench-smoke
 
 unit:
 	$(GO) test -race -count=1 ./...

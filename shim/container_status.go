@@ -7,7 +7,6 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -26,12 +25,11 @@ func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.Container
 		return nil, err
 	}
 	img := translate.ImageInfo{ID: in.Image}
-	if info, err := s.engine.InspectImage(ctx, in.Image); err == nil {
-		img = translate.ImageInspectInfo(&info)
-	} else if !docker.IsNotFound(err) {
-		return nil, err
+	cached, ok := s.image(ctx, in.Image)
+	if ok {
+		img = cached.info
 	}
-	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, s.imageLabels(ctx, in.Image))
+	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, cached.labels)
 	st, err := translate.ContainerStatus(in, img)
 	if err != nil {
 		return nil, err

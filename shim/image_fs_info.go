@@ -13,11 +13,10 @@ import (
 // ImageFsInfo reports the filesystem that holds Docker's data root (images
 // and container layers): its used bytes and inodes.
 func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
-	info, err := s.engine.Info(ctx)
+	root, err := s.dockerRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	root := info.DockerRootDir
 	if root == "" {
 		return nil, fmt.Errorf("docker info reports no data root")
 	}

@@ -3,41 +3,61 @@ package shim
 import (
 	"context"
 	"sync"
+	"time"
+
+	"github.com/dockercri/dockercri/translate"
 )
 
-// imageLabelCache remembers the labels of images by id. Image ids are
-// content addresses, so an entry never goes stale; the cache holds only
-// images that containers use.
-type imageLabelCache struct {
-	mu     sync.Mutex
-	labels map[string]map[string]string
+// imageCacheTTL bounds how stale an image's repo digests may be in a
+// container status (a later pull can add one); labels never change.
+const imageCacheTTL = 10 * time.Second
+
+// imageCache remembers, by image id, what container listings and statuses
+// need of an image, so that they do not inspect it every time.
+type imageCache struct {
+	mu      sync.Mutex
+	entries map[string]imageEntry
+}
+
+type imageEntry struct {
+	labels map[string]string
+	info   translate.ImageInfo
+	at     time.Time
+}
+
+// image returns what is known of image id; ok is false when Docker does
+// not know it (any more).
+func (s *Service) image(ctx context.Context, id string) (imageEntry, bool) {
+	if id == "" {
+		return imageEntry{}, false
+	}
+	c := &s.imgCache
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < imageCacheTTL {
+		return e, true
+	}
+	in, err := s.engine.InspectImage(ctx, id)
+	if err != nil {
+		log(ctx).WithError(err).WithField("image", id).Debug("image details unknown")
+		return e, ok // a stale entry beats none
+	}
+	e = imageEntry{info: translate.ImageInspectInfo(&in), at: time.Now()}
+	if in.Config != nil {
+		e.labels = in.Config.Labels
+	}
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]imageEntry{}
+	}
+	c.entries[id] = e
+	c.mu.Unlock()
+	return e, true
 }
 
 // imageLabels returns the labels of image id, nil when unknown.
 func (s *Service) imageLabels(ctx context.Context, id string) map[string]string {
-	if id == "" {
-		return nil
-	}
-	c := &s.imgLabels
-	c.mu.Lock()
-	l, ok := c.labels[id]
-	c.mu.Unlock()
-	if ok {
-		return l
-	}
-	in, err := s.engine.InspectImage(ctx, id)
-	if err != nil {
-		log(ctx).WithError(err).WithField("image", id).Debug("image labels unknown")
-		return nil
-	}
-	if in.Config != nil {
-		l = in.Config.Labels
-	}
-	c.mu.Lock()
-	if c.labels == nil {
-		c.labels = map[string]map[string]string{}
-	}
-	c.labels[id] = l
-	c.mu.Unlock()
-	return l
+	e, _ := s.image(ctx, id)
+	return e.labels
 }

@@ -11,11 +11,15 @@ import (
 // ListPodSandbox lists sandboxes, including those whose container vanished
 // but whose checkpoint remains (NOTREADY), so kubelet can clean them up.
 func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeSandbox)
+	f := req.GetFilter()
+	labels := []string{translate.LabelType + "=" + translate.TypeSandbox}
+	for k, v := range f.GetLabelSelector() {
+		labels = append(labels, k+"="+v)
+	}
+	list, err := s.engine.ListContainers(ctx, labels...)
 	if err != nil {
 		return nil, err
 	}
-	f := req.GetFilter()
 	seen := make(map[string]bool, len(list))
 	out := make([]*runtimeapi.PodSandbox, 0, len(list))
 	for i := range list {

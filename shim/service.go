@@ -49,7 +49,7 @@ type Service struct {
 	host        translate.HostLimits
 	checkpoints *checkpointStore
 	names       *registrar
-	imgLabels   imageLabelCache
+	imgCache    imageCache
 
 	mu             sync.Mutex
 	podCIDR        string
