@@ -9,7 +9,12 @@ ENDPOINT  ?= unix:///run/dockercri.sock
 # make run uses Docker's bridge network; RUN_FLAGS=--network-plugin=cni for CNI.
 RUN_FLAGS ?= --network-plugin=
 
-.PHONY: all build run test unit e2e critest lint fmt bench docker tools clean
+IMAGE     ?= dockercri:$(VERSION)
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+UNITDIR   ?= /etc/systemd/system
+
+.PHONY: all build run test unit e2e critest lint fmt bench docker tools image install clean
 
 all: build
 
@@ -84,6 +89,16 @@ bench-smoke: docker build
 	$(BENCH_BIN) --dockercri-bin $(BIN) --json bin/bench-smoke.json \
 		--pods 5 --concurrency 4 --steady-pods 5 --iterations 10 --stats-iterations 3 --exec 10 --lifecycles-rss 0 \
 		--idle-window 1s --settle 500ms
+
+# install: the binary under $(DESTDIR)$(PREFIX)/bin and the systemd units
+# (socket-activated, Type=notify) under $(DESTDIR)$(UNITDIR).
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dockercri
+	install -D -m 0644 packaging/dockercri.socket $(DESTDIR)$(UNITDIR)/dockercri.socket
+	sed 's#/usr/local/bin/dockercri#$(PREFIX)/bin/dockercri#' packaging/dockercri.service > $(BIN).service
+	install -D -m 0644 $(BIN).service $(DESTDIR)$(UNITDIR)/dockercri.service
+	install -D -m 0644 packaging/dockercri.service.d/10-sandbox-image.conf.example \
+		$(DESTDIR)$(UNITDIR)/dockercri.service.d/10-sandbox-image.conf.example
 
 clean:
 	rm -rf bin

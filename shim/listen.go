@@ -79,7 +79,7 @@ func NewGRPCServer(svc *Service, requestTimeout time.Duration) *grpc.Server {
 }
 
 // Serve serves until ctx is cancelled, then lets in-flight calls finish
-// (for at most grace) and removes the socket.
+// (for at most grace).
 func Serve(ctx context.Context, srv *grpc.Server, l net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
@@ -96,8 +96,7 @@ func Serve(ctx context.Context, srv *grpc.Server, l net.Listener, grace time.Dur
 		logrus.Warn("in-flight calls did not finish in time; stopping hard")
 		srv.Stop()
 	}
-	if ul, ok := l.(*net.UnixListener); ok {
-		_ = os.Remove(ul.Addr().String())
-	}
+	// Closing the listener (the server did) unlinks a socket dockercri
+	// created; one systemd passed in stays, as systemd owns it.
 	return nil
 }

@@ -48,6 +48,7 @@ type options struct {
 	debugAddr            string
 	metricsAddr          string
 	mirrors              mirrorFlag
+	socketGroup          string
 	dockerLogMaxSize     string
 	dockerLogMaxFile     int
 	showVersion          bool
@@ -73,6 +74,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "max-size of Docker's own json-file copy of container logs")
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "max-file of Docker's own json-file copy of container logs")
+	fs.StringVar(&o.socketGroup, "socket-group", "", "group (name or gid) owning the CRI socket, which is mode 0660")
 	fs.Var(&o.mirrors, "registry-mirror", "REGISTRY=MIRROR: pull images of REGISTRY (e.g. gcr.io) from MIRROR (host[:port]) and tag them with their own name; repeatable")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-addr", "", "serve Prometheus /metrics and /healthz here (off when empty; a bare port binds loopback)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")
@@ -221,9 +223,21 @@ func run(o *options) error {
 	defer streams.Shutdown(context.Background())
 	svc.SetStreamServer(streams)
 
-	l, err := shim.Listen(o.endpoint)
+	l, err := shim.ActivatedListener()
 	if err != nil {
 		return err
+	}
+	if l == nil {
+		if l, err = shim.Listen(o.endpoint); err != nil {
+			return err
+		}
+		if err := shim.ChownSocket(l.Addr().String(), o.socketGroup); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	if err := shim.NotifyReady(); err != nil {
+		logrus.WithError(err).Warn("systemd readiness notification failed")
 	}
 	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "streaming": streams.Addr(), "version": version}).Info("dockercri serving CRI")
 	return shim.Serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
