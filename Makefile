@@ -14,7 +14,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 UNITDIR   ?= /etc/systemd/system
 
-.PHONY: all build run test unit e2e critest lint fmt bench docker tools image install clean
+.PHONY: all build run test unit fuzz e2e critest lint fmt bench docker tools image install clean
 
 all: build
 
@@ -33,10 +33,20 @@ run: docker build
 
 # test: everything CI runs: lint, unit tests, e2e tests, CRI conformance, and
 # the benchmark on a tiny N (it must run; its timings are not judged here).
-test: lint unit e2e critest bench-smoke
+test: lint unit fuzz e2e critest bench-smoke
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# fuzz: every fuzz target for FUZZTIME (short in CI; run longer by hand).
+FUZZTIME ?= 5s
+fuzz:
+	@for pkg in ./translate ./containerlog; do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+		done; \
+	done
 
 e2e: docker build tools
 	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRICTL=$(CURDIR)/bin/crictl \

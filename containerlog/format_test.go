@@ -138,3 +138,24 @@ func TestIdenticalPartsAreCounted(t *testing.T) {
 	}
 	assert.False(t, r.seen(part, ts), "a fourth part is new")
 }
+
+// FuzzParseMessage: any Docker log message either parses or errors, and
+// a parsed one renders to one CRI line that reads back its timestamp.
+func FuzzParseMessage(f *testing.F) {
+	f.Add("stdout", []byte("2026-11-23T16:35:40.786564776Z hello\n"))
+	f.Add("stderr", []byte("2026-11-23T16:35:40Z part"))
+	f.Add("stdout", []byte("garbage"))
+	f.Fuzz(func(t *testing.T, stream string, in []byte) {
+		m, err := parseMessage(stream, in)
+		if err != nil {
+			return
+		}
+		line := m.criLine()
+		if n := strings.Count(string(line), "\n"); n < 1 || line[len(line)-1] != '\n' {
+			t.Fatalf("CRI line must end in exactly its own newline: %q", line)
+		}
+		if _, ok := parseCRILine(line); !ok {
+			t.Fatalf("rendered line does not parse back: %q", line)
+		}
+	})
+}
