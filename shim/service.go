@@ -94,6 +94,9 @@ func (s *Service) Start(ctx context.Context) {
 	if err := s.ensureSandboxImage(ctx); err != nil {
 		log.WithError(err).Warn("sandbox image not ready yet")
 	}
+	if err := s.reconcile(ctx); err != nil {
+		log.WithError(err).Warn("start-up reconciliation")
+	}
 	if err := s.resumeLogs(ctx); err != nil {
 		log.WithError(err).Warn("resuming container logs")
 	}
