@@ -26,11 +26,13 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+
+	"github.com/dockercri/dockercri/internal/testimage"
 )
 
 const (
 	// busyboxImage is imported into dockerd by TestMain (see images_test.go).
-	busyboxImage = "localhost/dockercri-e2e/busybox:1"
+	busyboxImage = testimage.Busybox
 	// pauseImage is the daemon's built-in default sandbox image.
 	pauseImage = "localhost/dockercri/pause:1"
 )
