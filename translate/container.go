@@ -49,6 +49,9 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 	if err != nil {
 		return nil, err
 	}
+	if err := ValidateLogPath(sandbox.LogDirectory, cfg.LogPath); err != nil {
+		return nil, err
+	}
 	c := &container.Config{
 		Image:      cfg.Image.Image,
 		Entrypoint: cfg.Command,
@@ -132,6 +135,22 @@ func envList(kvs []*runtimeapi.KeyValue) ([]string, error) {
 		out = append(out, kv.Key+"="+string(kv.Value))
 	}
 	return out, nil
+}
+
+// ValidateLogPath refuses a log path that would make dockercri write
+// outside the pod's log directory (an absolute or "../" path), or a
+// relative log directory.
+func ValidateLogPath(dir, rel string) error {
+	if dir == "" || rel == "" {
+		return nil
+	}
+	if !filepath.IsAbs(dir) {
+		return errdefs.InvalidArgument("log_directory %q must be an absolute path", dir)
+	}
+	if filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
+		return errdefs.InvalidArgument("log_path %q must stay inside the pod's log directory", rel)
+	}
+	return nil
 }
 
 // LogPath is the absolute log path kubelet asked for, or "" when the

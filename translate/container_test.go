@@ -258,3 +258,27 @@ func TestStopSignalFromNameDockerForms(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateLogPath(t *testing.T) {
+	cases := []struct {
+		dir, rel string
+		ok       bool
+	}{
+		{"/var/log/pods/ns_web_uid", "app/0.log", true},
+		{"/var/log/pods/ns_web_uid", "0.log", true},
+		{"", "0.log", true},
+		{"/var/log/pods/x", "", true},
+		{"/var/log/pods/x", "../../../etc/cron.d/evil", false},
+		{"/var/log/pods/x", "app/../../y.log", false},
+		{"/var/log/pods/x", "/etc/passwd", false},
+		{"relative/dir", "0.log", false},
+	}
+	for _, c := range cases {
+		err := ValidateLogPath(c.dir, c.rel)
+		if c.ok {
+			assert.NoError(t, err, "%s + %s", c.dir, c.rel)
+		} else {
+			assert.ErrorIs(t, err, errdefs.ErrInvalidArgument, "%s + %s", c.dir, c.rel)
+		}
+	}
+}
