@@ -81,7 +81,7 @@ func TestCreateContainerFailureLeavesNothing(t *testing.T) {
 	if c := status.Code(err); c != codes.InvalidArgument {
 		t.Fatalf("code %v (%v), want InvalidArgument", c, err)
 	}
-	if names := dockerNamesWith(t, "k8s_"+cfg.Metadata.Name+"_"); len(names) > 0 {
+	if names := dockerNamesWith(t, "k8s_"+cfg.Metadata.Name+"_"+sandboxCfg.Metadata.Name+"_"+sandboxCfg.Metadata.Namespace+"_"+sandboxCfg.Metadata.Uid); len(names) > 0 {
 		t.Fatalf("failed CreateContainer left containers %v", names)
 	}
 	list, err := d.runtime.ListContainers(testCtx(t), nil)

@@ -23,5 +23,5 @@ func TestLogPathCannotEscape(t *testing.T) {
 	_, err := d.runtime.CreateContainer(testCtx(t), sb, cfg, sbCfg)
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	assert.NoFileExists(t, target)
-	assert.Empty(t, dockerNamesWith(t, "k8s_"+cfg.Metadata.Name+"_"))
+	assert.Empty(t, dockerNamesWith(t, "k8s_"+cfg.Metadata.Name+"_"+sbCfg.Metadata.Name+"_"+sbCfg.Metadata.Namespace+"_"+sbCfg.Metadata.Uid))
 }
