@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // dockerNamesWith lists docker containers whose name contains part.
@@ -84,13 +85,11 @@ func TestCreateContainerFailureLeavesNothing(t *testing.T) {
 	if names := dockerNamesWith(t, "k8s_"+cfg.Metadata.Name+"_"+sandboxCfg.Metadata.Name+"_"+sandboxCfg.Metadata.Namespace+"_"+sandboxCfg.Metadata.Uid); len(names) > 0 {
 		t.Fatalf("failed CreateContainer left containers %v", names)
 	}
-	list, err := d.runtime.ListContainers(testCtx(t), nil)
+	list, err := d.runtime.ListContainers(testCtx(t), &runtimeapi.ContainerFilter{PodSandboxId: sandboxID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range list {
-		if c.GetMetadata().GetName() == cfg.Metadata.Name {
-			t.Fatalf("failed container still listed: %v", c)
-		}
+	if len(list) > 0 {
+		t.Fatalf("failed container still listed: %v", list)
 	}
 }
