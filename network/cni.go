@@ -28,6 +28,10 @@ type CNI struct {
 	cni  *libcni.CNIConfig
 }
 
+// ErrRollbackFailed marks a failed ADD whose rollback DEL failed too: the
+// pod may still hold network resources, and its DEL must be retried.
+var ErrRollbackFailed = errors.New("CNI rollback failed")
+
 // cleanupTimeout bounds the DEL that rolls back a failed ADD.
 const cleanupTimeout = time.Minute
 
@@ -67,7 +71,7 @@ func (c *CNI) rollback(list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) e
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	if err := c.cni.DelNetworkList(ctx, list, rt); err != nil {
-		return fmt.Errorf("rolling back with CNI DEL: %w", err)
+		return fmt.Errorf("%w: CNI DEL: %w", ErrRollbackFailed, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -82,6 +83,11 @@ func (s *Service) setUpNetwork(ctx context.Context, id string, cfg *runtimeapi.P
 		return err
 	}
 	ips, err := s.net.SetUp(ctx, p)
+	if errors.Is(err, network.ErrRollbackFailed) {
+		// ADD failed and so did its DEL: keep the mark (and the
+		// checkpoint) so that stopping the pod retries the DEL.
+		return err
+	}
 	if err != nil {
 		// SetUp rolled its ADD back with DEL.
 		_ = s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {

@@ -2,12 +2,14 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -65,7 +67,9 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 		return nil, err
 	}
 	defer func() {
-		if retErr != nil {
+		if retErr != nil && !errors.Is(retErr, network.ErrRollbackFailed) {
+			// (A pod whose network could not be rolled back keeps its
+			// checkpoint: it is listed NOTREADY and its stop retries DEL.)
 			if err := s.checkpoints.remove(id); err != nil {
 				log(ctx).WithError(err).Warn("rollback: removing checkpoint")
 			}
