@@ -77,6 +77,7 @@ func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([
 			cs.Cpu = translate.CPUUsage(prev[in.ID], sample)
 			cs.Memory = translate.MemoryUsage(sample)
 			cs.Swap = translate.SwapUsage(sample)
+			cs.Io = translate.IOUsage(sample)
 		}
 		if upper := infos[in.ID].upper; upper != "" {
 			if u, ok := s.stats.disk.Get(upper); ok {

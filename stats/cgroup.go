@@ -135,4 +135,7 @@ type Sample struct {
 	HasSwap          bool
 
 	Processes uint64
+
+	// Pressure stall information (cgroup v2 only; nil elsewhere).
+	CPUPressure, MemoryPressure, IOPressure *PSI
 }

@@ -74,7 +74,16 @@ func (r *Reader) readV2(cg Cgroup, s *Sample) error {
 	if swap, ok, err := readUint(r.v2File(cg, "memory.swap.current")); err == nil && ok {
 		s.SwapUsage, s.HasSwap = swap, true
 	}
-	s.Processes, _, err = readUint(r.v2File(cg, "pids.current"))
+	if s.Processes, _, err = readUint(r.v2File(cg, "pids.current")); err != nil {
+		return err
+	}
+	if s.CPUPressure, err = readPSI(r.v2File(cg, "cpu.pressure")); err != nil {
+		return err
+	}
+	if s.MemoryPressure, err = readPSI(r.v2File(cg, "memory.pressure")); err != nil {
+		return err
+	}
+	s.IOPressure, err = readPSI(r.v2File(cg, "io.pressure"))
 	return err
 }
 

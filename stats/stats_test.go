@@ -58,6 +58,7 @@ func TestReadV2(t *testing.T) {
 		"cg/system.slice/docker-abc.scope/memory.stat":         "anon 4096\ninactive_file 1024\npgfault 9\npgmajfault 2\n",
 		"cg/system.slice/docker-abc.scope/memory.swap.current": "512\n",
 		"cg/system.slice/docker-abc.scope/pids.current":        "5\n",
+		"cg/system.slice/docker-abc.scope/cpu.pressure":        "some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=42\n",
 	})
 	cg, err := r.CgroupOf(7)
 	require.NoError(t, err)
@@ -71,6 +72,10 @@ func TestReadV2(t *testing.T) {
 	assert.True(t, s.HasSwap)
 	assert.Equal(t, uint64(512), s.SwapUsage)
 	assert.Equal(t, uint64(5), s.Processes)
+	require.NotNil(t, s.CPUPressure)
+	assert.Equal(t, PSILine{Avg10: 1.5, Avg60: 0.75, Avg300: 0.1, Total: 123456}, s.CPUPressure.Some)
+	assert.Equal(t, uint64(42), s.CPUPressure.Full.Total)
+	assert.Nil(t, s.MemoryPressure, "no memory.pressure file: no PSI")
 }
 
 func TestNetDev(t *testing.T) {

@@ -24,7 +24,19 @@ func CPUUsage(prev, cur stats.Sample) *runtimeapi.CpuUsage {
 	if n, ok := NanoCores(prev, cur); ok {
 		u.UsageNanoCores = u64(n)
 	}
+	u.Psi = psiStats(cur.CPUPressure)
 	return u
+}
+
+// psiStats renders pressure stall information (nil stays nil).
+func psiStats(p *stats.PSI) *runtimeapi.PsiStats {
+	if p == nil {
+		return nil
+	}
+	data := func(l stats.PSILine) *runtimeapi.PsiData {
+		return &runtimeapi.PsiData{Total: l.Total, Avg10: l.Avg10, Avg60: l.Avg60, Avg300: l.Avg300}
+	}
+	return &runtimeapi.PsiStats{Some: data(p.Some), Full: data(p.Full)}
 }
 
 // MemoryUsage renders a memory sample; available is limit - working set
@@ -37,6 +49,7 @@ func MemoryUsage(s stats.Sample) *runtimeapi.MemoryUsage {
 		RssBytes:        u64(s.MemoryRSS),
 		PageFaults:      u64(s.PageFaults),
 		MajorPageFaults: u64(s.MajorPageFaults),
+		Psi:             psiStats(s.MemoryPressure),
 	}
 	if s.MemoryLimit > 0 {
 		avail := uint64(0)
@@ -108,4 +121,12 @@ func SumSamples(samples []stats.Sample) stats.Sample {
 		t.Processes += s.Processes
 	}
 	return t
+}
+
+// IOUsage renders I/O pressure, nil where the kernel keeps none.
+func IOUsage(s stats.Sample) *runtimeapi.IoUsage {
+	if s.IOPressure == nil {
+		return nil
+	}
+	return &runtimeapi.IoUsage{Timestamp: s.Time.UnixNano(), Psi: psiStats(s.IOPressure)}
 }

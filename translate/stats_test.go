@@ -53,3 +53,13 @@ func TestSumSamples(t *testing.T) {
 	assert.True(t, s.HasSwap)
 	assert.Equal(t, time.Unix(2, 0), s.Time)
 }
+
+func TestPSIRendered(t *testing.T) {
+	s := stats.Sample{Time: time.Unix(5, 0), CPUPressure: &stats.PSI{Some: stats.PSILine{Avg10: 2.5, Total: 9}}, IOPressure: &stats.PSI{}}
+	c := CPUUsage(stats.Sample{}, s)
+	assert.Equal(t, 2.5, c.GetPsi().GetSome().GetAvg10())
+	assert.Equal(t, uint64(9), c.GetPsi().GetSome().GetTotal())
+	assert.Nil(t, MemoryUsage(s).GetPsi(), "no memory pressure on this host")
+	assert.NotNil(t, IOUsage(s))
+	assert.Nil(t, IOUsage(stats.Sample{}), "cgroup v1: no IO pressure")
+}
