@@ -2,7 +2,7 @@ package docker
 
 import (
 	"context"
-	"strconv"
+	"fmt"
 	"time"
 
 	"github.com/docker/docker/api/types/events"
@@ -27,7 +27,7 @@ func (c *Client) ContainerEvents(ctx context.Context, since time.Time, labels ..
 	}
 	opts := events.ListOptions{Filters: args}
 	if !since.IsZero() {
-		opts.Since = strconv.FormatInt(since.Unix(), 10) + "." + strconv.Itoa(since.Nanosecond())
+		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
 	msgs, errs := c.api.Events(ctx, opts)
 	out := make(chan Event, 64)

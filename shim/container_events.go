@@ -97,12 +97,20 @@ var eventTypes = map[string]runtimeapi.ContainerEventType{
 // what happened in between.
 func (s *Service) watchEvents(ctx context.Context) {
 	var last time.Time
+	atLast := map[string]bool{} // events already handled at time last
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		evs, errc := s.engine.ContainerEvents(ctx, last, translate.LabelType+"="+translate.TypeContainer)
 		for ev := range evs {
 			backoff = 100 * time.Millisecond
-			last = ev.Time
+			key := ev.ContainerID + "/" + ev.Action
+			switch {
+			case ev.Time.Before(last), ev.Time.Equal(last) && atLast[key]:
+				continue // replayed after a reconnect: already handled
+			case ev.Time.After(last):
+				last, atLast = ev.Time, map[string]bool{}
+			}
+			atLast[key] = true
 			s.handleEvent(ctx, ev)
 		}
 		if err := <-errc; err != nil {
