@@ -14,7 +14,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 UNITDIR   ?= /etc/systemd/system
 
-.PHONY: all build run test unit fuzz e2e critest lint fmt bench docker tools image install clean
+.PHONY: all build run test unit fuzz e2e critest soak lint fmt bench docker tools image install clean
 
 all: build
 
@@ -60,6 +60,12 @@ critest: docker build tools
 	DOCKERCRI_E2E=1 DOCKERCRI_CRITEST=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRITEST=$(CURDIR)/bin/critest \
 		DOCKERCRI_CRITEST_BUSYBOX=$(CURDIR)/bin/busybox-dyn \
 		$(GO) test -count=1 -timeout 40m -run TestCritest ./e2e/ -v
+
+# soak: 50 clients creating, starting, stopping and removing pods and
+# containers at random for ten minutes (make test runs a short version).
+soak: docker build
+	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) DOCKERCRI_SOAK_CLIENTS=50 DOCKERCRI_SOAK_DURATION=10m \
+		$(GO) test -count=1 -timeout 30m -run TestSoak -v ./e2e/
 
 # tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in
 # hack/tools/go.mod and built from the Go module proxy.

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // StartContainer starts a created container.
@@ -16,6 +18,11 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 		return nil, err
 	}
 	if err := s.engine.StartContainer(ctx, in.ID); err != nil {
+		if errdefs.Class(err) == errdefs.ErrAlreadyExists {
+			// Docker's 409 on start is a state conflict, such as a sandbox
+			// that is no longer running: not a name that exists.
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+		}
 		return nil, err
 	}
 	s.followLogs(ctx, in)
