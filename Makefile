@@ -41,7 +41,7 @@ unit:
 # fuzz: every fuzz target for FUZZTIME (short in CI; run longer by hand).
 FUZZTIME ?= 5s
 fuzz:
-	@for pkg in ./translate ./containerlog; do \
+	@for pkg in ./translate ./containerlog ./shim; do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
 			out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
