@@ -165,3 +165,21 @@ func TestUnimplementedRPCs(t *testing.T) {
 		assert.Equal(t, codes.Unimplemented, status.Code(call()), name)
 	}
 }
+
+// TestCgroupDriverMismatchIsExplained: a kubelet configured with another
+// cgroup driver than Docker's is called out in the log at start-up.
+func TestCgroupDriverMismatchIsExplained(t *testing.T) {
+	info, err := dockerCli.Info(testCtx(t))
+	require.NoError(t, err)
+	other := "systemd"
+	if info.CgroupDriver == "systemd" {
+		other = "cgroupfs"
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("kind: KubeletConfiguration\ncgroupDriver: "+other+"\n"), 0o644))
+	d := startDaemon(t, withFlags("--kubelet-config", cfg))
+	log, err := os.ReadFile(d.stderrPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(log), "kubelet's cgroupDriver differs from Docker's")
+	assert.Contains(t, string(log), "cgroupDriver: "+info.CgroupDriver)
+}

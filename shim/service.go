@@ -162,3 +162,6 @@ func (s *Service) dockerRoot(ctx context.Context) (string, error) {
 
 // Close stops the service's background work (the event watcher).
 func (s *Service) Close() { s.stopBackground() }
+
+// CgroupDriver is Docker's cgroup driver as last read from docker info.
+func (s *Service) CgroupDriver() string { return s.hostLimits().CgroupDriver }
