@@ -124,6 +124,21 @@ func (c *Client) ListContainers(ctx context.Context, labels ...string) ([]contai
 	return list, classify(err, "list containers")
 }
 
+// ContainerSummary returns the list entry of one container (any state);
+// ok is false when there is none.
+func (c *Client) ContainerSummary(ctx context.Context, id string) (container.Summary, bool, error) {
+	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("id", id))})
+	if err != nil {
+		return container.Summary{}, false, classify(err, "list container %s", id)
+	}
+	for _, s := range list {
+		if s.ID == id {
+			return s, true, nil
+		}
+	}
+	return container.Summary{}, false, nil
+}
+
 // UpdateContainer changes a container's resources.
 func (c *Client) UpdateContainer(ctx context.Context, id string, res container.Resources) error {
 	_, err := c.api.ContainerUpdate(ctx, id, container.UpdateConfig{Resources: res})

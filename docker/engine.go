@@ -25,6 +25,7 @@ type Engine interface {
 	RemoveContainer(ctx context.Context, id string) error
 	InspectContainer(ctx context.Context, id string) (container.InspectResponse, error)
 	ListContainers(ctx context.Context, labels ...string) ([]container.Summary, error)
+	ContainerSummary(ctx context.Context, id string) (container.Summary, bool, error)
 	UpdateContainer(ctx context.Context, id string, res container.Resources) error
 
 	ListImages(ctx context.Context) ([]image.Summary, error)

@@ -3,6 +3,7 @@ package docker
 import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 )
 
 // The SDK types that cross this package's boundary, named here so the layers
@@ -16,4 +17,14 @@ type (
 	ImageInfo = image.InspectResponse
 	// ImageSummary is one entry of an image list.
 	ImageSummary = image.Summary
+)
+
+// Create-time configuration types.
+type (
+	// ContainerConfig is a container's portable configuration.
+	ContainerConfig = container.Config
+	// HostConfig is a container's host-dependent configuration.
+	HostConfig = container.HostConfig
+	// NetworkingConfig is a container's network endpoints.
+	NetworkingConfig = network.NetworkingConfig
 )

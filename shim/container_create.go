@@ -5,6 +5,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -44,6 +45,11 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 
 	id, err := s.create(ctx, spec)
 	if err != nil {
+		if _, serr := s.inspectSandbox(ctx, sandbox.ID); docker.IsNotFound(serr) {
+			// The sandbox went away meanwhile; Docker says only that the
+			// container to join is missing.
+			return nil, errdefs.NotFound("pod sandbox %s was removed: %w", sandbox.ID, err)
+		}
 		return nil, err
 	}
 	defer func() {

@@ -100,7 +100,15 @@ func (s *Service) watchEvents(ctx context.Context) {
 	atLast := map[string]bool{} // events already handled at time last
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		evs, errc := s.engine.ContainerEvents(ctx, last, translate.LabelType+"="+translate.TypeContainer)
+		since := last
+		if since.IsZero() {
+			// Overlap the list below, so nothing falls between the two.
+			since = time.Now().Add(-time.Second)
+		}
+		evs, errc := s.engine.ContainerEvents(ctx, since, translate.LabelType)
+		if err := s.resync(ctx); err != nil {
+			log(ctx).WithError(err).Debug("listing containers for the index")
+		}
 		for ev := range evs {
 			backoff = 100 * time.Millisecond
 			key := ev.ContainerID + "/" + ev.Action
@@ -111,8 +119,12 @@ func (s *Service) watchEvents(ctx context.Context) {
 				last, atLast = ev.Time, map[string]bool{}
 			}
 			atLast[key] = true
-			s.handleEvent(ctx, ev)
+			s.indexEvent(ctx, ev)
+			if ev.Labels[translate.LabelType] == translate.TypeContainer {
+				s.handleEvent(ctx, ev)
+			}
 		}
+		s.index.desync() // the stream broke: List asks Docker until resynced
 		if err := <-errc; err != nil {
 			log(ctx).WithError(err).Debug("docker events stream broke; reconnecting")
 		}

@@ -20,9 +20,12 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	list, err := s.engine.ListContainers(ctx, labels...)
-	if err != nil {
-		return nil, err
+	list, ok := s.index.list(translate.TypeContainer)
+	if !ok {
+		var err error
+		if list, err = s.engine.ListContainers(ctx, labels...); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]*runtimeapi.Container, 0, len(list))
 	for i := range list {

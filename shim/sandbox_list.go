@@ -16,9 +16,12 @@ func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSan
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	list, err := s.engine.ListContainers(ctx, labels...)
-	if err != nil {
-		return nil, err
+	list, ok := s.index.list(translate.TypeSandbox)
+	if !ok {
+		var err error
+		if list, err = s.engine.ListContainers(ctx, labels...); err != nil {
+			return nil, err
+		}
 	}
 	seen := make(map[string]bool, len(list))
 	out := make([]*runtimeapi.PodSandbox, 0, len(list))

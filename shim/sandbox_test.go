@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/assert"
@@ -289,8 +290,13 @@ func TestListPodSandbox(t *testing.T) {
 		}
 		return out
 	}
-	all := list(nil)
-	require.Len(t, all, 2)
+	// A container removed behind dockercri's back leaves its index through
+	// Docker's event stream: within a moment, not synchronously.
+	var all map[string]*runtimeapi.PodSandbox
+	require.Eventually(t, func() bool {
+		all = list(nil)
+		return len(all) == 2 && all[vanished] != nil && all[vanished].State == runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+	}, 2*time.Second, 5*time.Millisecond)
 	assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_READY, all[ready].State)
 	require.Contains(t, all, vanished, "a checkpoint without its container is still listed")
 	assert.Equal(t, runtimeapi.PodSandboxState_SANDBOX_NOTREADY, all[vanished].State)

@@ -60,6 +60,7 @@ type Service struct {
 	net            NetworkPlugin
 	stats          *statsCollector
 	events         eventHub
+	index          containerIndex
 	dockerRootDir  string
 
 	// background is the context of the service's own goroutines.
@@ -74,10 +75,12 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 		return nil, err
 	}
 	bg, stop := context.WithCancel(context.Background())
-	return &Service{
-		cfg: cfg, engine: engine, host: host, checkpoints: cps, names: newRegistrar(),
+	s := &Service{
+		cfg: cfg, host: host, checkpoints: cps, names: newRegistrar(),
 		stats: newStatsCollector(), background: bg, stopBackground: stop,
-	}, nil
+	}
+	s.engine = &indexedEngine{Engine: engine, index: &s.index}
+	return s, nil
 }
 
 // Start does the start-up work that needs the engine: it records Docker's

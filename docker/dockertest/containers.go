@@ -352,3 +352,17 @@ func (e *Engine) ContainerIDs() []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// ContainerSummary returns the list entry of container id.
+func (e *Engine) ContainerSummary(ctx context.Context, id string) (container.Summary, bool, error) {
+	list, err := e.ListContainers(ctx)
+	if err != nil {
+		return container.Summary{}, false, err
+	}
+	for _, s := range list {
+		if s.ID == id {
+			return s, true, nil
+		}
+	}
+	return container.Summary{}, false, nil
+}

@@ -1,0 +1,40 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// TestListSeesChangesBehindItsBack: List calls are served from an index
+// kept current by Docker's events, so changes made with the docker CLI show
+// within a second; changes made through dockercri show at once.
+func TestListSeesChangesBehindItsBack(t *testing.T) {
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	a := runContainer(t, d, sb, sbCfg)
+	b := runContainer(t, d, sb, sbCfg)
+	list := func() map[string]runtimeapi.ContainerState {
+		items, err := d.runtime.ListContainers(testCtx(t), &runtimeapi.ContainerFilter{PodSandboxId: sb})
+		require.NoError(t, err)
+		out := map[string]runtimeapi.ContainerState{}
+		for _, c := range items {
+			out[c.Id] = c.State
+		}
+		return out
+	}
+	require.Equal(t, runtimeapi.ContainerState_CONTAINER_RUNNING, list()[a], "read-your-writes after StartContainer")
+
+	require.NoError(t, dockerCli.ContainerKill(testCtx(t), a, "KILL"))
+	require.NoError(t, dockerCli.ContainerRemove(testCtx(t), b, container.RemoveOptions{Force: true}))
+	start := time.Now()
+	require.True(t, eventually(time.Second, func() bool {
+		l := list()
+		_, bListed := l[b]
+		return l[a] == runtimeapi.ContainerState_CONTAINER_EXITED && !bListed
+	}), "docker kill / docker rm -f not reflected within a second: %v", list())
+	t.Logf("reflected after %s", time.Since(start).Round(time.Millisecond))
+}
