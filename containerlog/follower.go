@@ -79,7 +79,7 @@ func (fl *follower) run(ctx context.Context, engine Engine) {
 	defer fl.closeFile()
 	backoff := 100 * time.Millisecond
 	for {
-		err := fl.copyStream(ctx, engine)
+		err := fl.copyStream(ctx, engine, true)
 		if ctx.Err() != nil {
 			return
 		}
@@ -88,6 +88,11 @@ func (fl *follower) run(ctx context.Context, engine Engine) {
 		case docker.IsNotFound(ierr):
 			return
 		case ierr == nil && err == nil && (in.State == nil || !in.State.Running):
+			// Docker can end a follow stream at the exit before its log
+			// copier has written the last (partial) line: read once more.
+			if err := fl.copyStream(ctx, engine, false); err != nil {
+				fl.log.WithError(err).Debug("final log read")
+			}
 			return // exited and fully copied
 		case err != nil:
 			fl.log.WithError(err).Debug("log stream broke; resuming")
@@ -101,8 +106,9 @@ func (fl *follower) run(ctx context.Context, engine Engine) {
 	}
 }
 
-// copyStream copies one Docker log stream to its end.
-func (fl *follower) copyStream(ctx context.Context, engine Engine) error {
+// copyStream copies one Docker log stream (following it while the
+// container runs, when follow) to its end.
+func (fl *follower) copyStream(ctx context.Context, engine Engine, follow bool) error {
 	fl.mu.Lock()
 	fl.resume.restart()
 	since := fl.resume.since()
@@ -111,7 +117,7 @@ func (fl *follower) copyStream(ctx context.Context, engine Engine) error {
 	if !since.IsZero() {
 		sinceArg = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
-	rc, err := engine.LogStream(ctx, fl.id, sinceArg, true)
+	rc, err := engine.LogStream(ctx, fl.id, sinceArg, follow)
 	if err != nil {
 		return err
 	}
