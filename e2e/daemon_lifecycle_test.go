@@ -169,6 +169,7 @@ func TestUnimplementedRPCs(t *testing.T) {
 // TestCgroupDriverMismatchIsExplained: a kubelet configured with another
 // cgroup driver than Docker's is called out in the log at start-up.
 func TestCgroupDriverMismatchIsExplained(t *testing.T) {
+	skipUnlessE2E(t)
 	info, err := dockerCli.Info(testCtx(t))
 	require.NoError(t, err)
 	other := "systemd"
