@@ -68,6 +68,9 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 			LabelLogPath:   LogPath(sandbox.LogDirectory, cfg.LogPath),
 		}),
 	}
+	if u := cfg.Image.UserSpecifiedImage; u != "" {
+		c.Labels[LabelUserImage] = u
+	}
 	h := &container.HostConfig{}
 	applyNamespaces(h, opts.SandboxID, sandbox, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions())
 	spec := &CreateSpec{Name: ContainerName(sandbox.Metadata, cfg.Metadata), Config: c, HostConfig: h}

@@ -62,5 +62,5 @@ func ImageUser(user string) (*runtimeapi.Int64Value, string) {
 
 // ImageInspectInfo extracts what a container status needs from an image.
 func ImageInspectInfo(in *image.InspectResponse) ImageInfo {
-	return ImageInfo{ID: in.ID, RepoDigests: cleanRefs(in.RepoDigests)}
+	return ImageInfo{ID: in.ID, RepoTags: cleanRefs(in.RepoTags), RepoDigests: cleanRefs(in.RepoDigests)}
 }

@@ -7,16 +7,19 @@ import (
 // Labels dockercri (and cri-dockerd, and dockershim before it) puts on the
 // Docker containers it creates.
 const (
-	LabelType       = "io.kubernetes.docker.type"
-	TypeSandbox     = "podsandbox"
-	TypeContainer   = "container"
-	LabelSandboxID  = "io.kubernetes.sandbox.id"
-	LabelLogPath    = "io.kubernetes.container.logpath"
+	LabelType      = "io.kubernetes.docker.type"
+	TypeSandbox    = "podsandbox"
+	TypeContainer  = "container"
+	LabelSandboxID = "io.kubernetes.sandbox.id"
+	LabelLogPath   = "io.kubernetes.container.logpath"
+	// LabelUserImage keeps the image reference the user wrote (CRI's
+	// user_specified_image), which kubelet shows in pod status.
+	LabelUserImage  = "io.dockercri.image.user-specified"
 	annotationLabel = "annotation."
 )
 
 // internalLabels are dockercri's own and never reported back as CRI labels.
-var internalLabels = map[string]bool{LabelType: true, LabelSandboxID: true, LabelLogPath: true}
+var internalLabels = map[string]bool{LabelType: true, LabelSandboxID: true, LabelLogPath: true, LabelUserImage: true}
 
 // MakeLabels merges CRI labels and annotations into one Docker label map,
 // annotations prefixed with "annotation.", plus the given internal labels.

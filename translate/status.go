@@ -133,6 +133,7 @@ func BridgeIPs(in *container.InspectResponse) []string {
 // ImageInfo is what ContainerStatus needs to know about a container's image.
 type ImageInfo struct {
 	ID          string
+	RepoTags    []string
 	RepoDigests []string
 }
 
@@ -160,7 +161,7 @@ func ContainerStatus(in *container.InspectResponse, img ImageInfo) (*runtimeapi.
 		Metadata:    meta,
 		State:       ContainerState(stateOf(in)),
 		CreatedAt:   parseTime(in.Created),
-		Image:       &runtimeapi.ImageSpec{Image: in.Config.Image, UserSpecifiedImage: in.Config.Image},
+		Image:       containerImage(in.Config.Image, in.Config.Labels[LabelUserImage], img),
 		ImageRef:    ImageRef(img),
 		ImageId:     in.Image,
 		Labels:      labels,
@@ -224,7 +225,7 @@ func ContainerFromSummary(s *container.Summary) (*runtimeapi.Container, error) {
 		Id:           s.ID,
 		PodSandboxId: s.Labels[LabelSandboxID],
 		Metadata:     meta,
-		Image:        &runtimeapi.ImageSpec{Image: s.Image, UserSpecifiedImage: s.Image},
+		Image:        containerImage(s.Image, s.Labels[LabelUserImage], ImageInfo{}),
 		ImageRef:     s.ImageID,
 		ImageId:      s.ImageID,
 		State:        ContainerState(s.State),
@@ -247,4 +248,18 @@ func firstName(names []string) string {
 		}
 	}
 	return best
+}
+
+// containerImage names a container's image as kubelet shows it: a
+// container created from an image id is reported by the image's first tag
+// (as dockershim did); user is the reference the user wrote.
+func containerImage(configured, user string, img ImageInfo) *runtimeapi.ImageSpec {
+	name := configured
+	if strings.HasPrefix(name, "sha256:") && len(img.RepoTags) > 0 {
+		name = img.RepoTags[0]
+	}
+	if user == "" {
+		user = configured
+	}
+	return &runtimeapi.ImageSpec{Image: name, UserSpecifiedImage: user}
 }

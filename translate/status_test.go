@@ -237,3 +237,23 @@ func TestBridgeIPs(t *testing.T) {
 		})
 	}
 }
+
+func TestContainerImageName(t *testing.T) {
+	img := ImageInfo{ID: "sha256:abc", RepoTags: []string{"busybox:1.36", "busybox:latest"}}
+	cases := []struct {
+		configured, user string
+		img              ImageInfo
+		wantImage        string
+		wantUser         string
+	}{
+		{"sha256:abc", "busybox", img, "busybox:1.36", "busybox"},
+		{"sha256:abc", "", ImageInfo{ID: "sha256:abc"}, "sha256:abc", "sha256:abc"},
+		{"busybox:latest", "", img, "busybox:latest", "busybox:latest"},
+	}
+	for _, c := range cases {
+		got := containerImage(c.configured, c.user, c.img)
+		if got.Image != c.wantImage || got.UserSpecifiedImage != c.wantUser {
+			t.Errorf("%q/%q: got %q/%q, want %q/%q", c.configured, c.user, got.Image, got.UserSpecifiedImage, c.wantImage, c.wantUser)
+		}
+	}
+}
