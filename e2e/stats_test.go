@@ -29,6 +29,17 @@ func dockerMemory(t *testing.T, id string) uint64 {
 	return st.MemoryStats.Usage - inactive
 }
 
+// dockerCPU is Docker's cumulative CPU time of a container (ns).
+func dockerCPU(t *testing.T, id string) uint64 {
+	t.Helper()
+	resp, err := dockerCli.ContainerStatsOneShot(testCtx(t), id)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var st container.StatsResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	return st.CPUStats.CPUUsage.TotalUsage
+}
+
 func TestContainerStatsMoveTheRightWay(t *testing.T) {
 	d := startDaemon(t)
 	sb, sbCfg := runSandbox(t, d)
@@ -45,15 +56,23 @@ func TestContainerStatsMoveTheRightWay(t *testing.T) {
 	assert.Equal(t, burner, st.GetAttributes().GetId())
 	assert.NotEmpty(t, st.GetAttributes().GetMetadata().GetName())
 
+	// Docker's own cumulative CPU for the same cgroup, read right after
+	// ours: it can only be higher, by what the busy loop burned meanwhile
+	// (dockerd answers one-shot stats at its next collector tick, <= 1 s).
+	ours := st.GetCpu().GetUsageCoreNanoSeconds().GetValue()
+	theirsCPU := dockerCPU(t, burner)
+	assert.GreaterOrEqual(t, theirsCPU, ours, "docker's CPU total %d below ours %d", theirsCPU, ours)
+	assert.Less(t, theirsCPU-ours, uint64(3e9), "docker's CPU total %d too far above ours %d", theirsCPU, ours)
+
 	var fill *runtimeapi.ContainerStats
 	require.True(t, eventually(20*time.Second, func() bool {
 		fill, err = d.runtime.ContainerStats(testCtx(t), filler)
 		return err == nil && fill.GetMemory().GetWorkingSetBytes().GetValue() > 32<<20
 	}), "the filler's working set (40 MiB of tmpfs) never passed 32 MiB")
-	ours := fill.GetMemory().GetWorkingSetBytes().GetValue()
+	ws := fill.GetMemory().GetWorkingSetBytes().GetValue()
 	theirs := dockerMemory(t, filler)
-	assert.InEpsilon(t, float64(theirs), float64(ours), 0.1, "working set %d vs docker's %d", ours, theirs)
-	assert.GreaterOrEqual(t, fill.GetMemory().GetUsageBytes().GetValue(), ours)
+	assert.InEpsilon(t, float64(theirs), float64(ws), 0.1, "working set %d vs docker's %d", ws, theirs)
+	assert.GreaterOrEqual(t, fill.GetMemory().GetUsageBytes().GetValue(), ws)
 	assert.NotNil(t, fill.GetMemory().GetRssBytes())
 
 	require.True(t, eventually(40*time.Second, func() bool {
