@@ -85,6 +85,49 @@ var checkpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
 type checkpointStore struct {
 	dir string
 	mu  sync.Mutex // serialises read-modify-write updates
+
+	// Checkpoints change only through this store, so what was read or
+	// written is kept: PodSandboxStatus reads no file.
+	cacheMu sync.Mutex
+	cache   map[string]*sandboxCheckpoint
+}
+
+// clone copies a checkpoint deeply enough that callers may change it.
+func (c *sandboxCheckpoint) clone() *sandboxCheckpoint {
+	out := *c
+	if c.Data != nil {
+		d := *c.Data
+		out.Data = &d
+	}
+	if c.Dockercri != nil {
+		x := *c.Dockercri
+		x.IPs = append([]string(nil), c.Dockercri.IPs...)
+		out.Dockercri = &x
+	}
+	return &out
+}
+
+func (s *checkpointStore) cached(id string) (*sandboxCheckpoint, bool) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	cp, ok := s.cache[id]
+	if !ok {
+		return nil, false
+	}
+	return cp.clone(), true
+}
+
+func (s *checkpointStore) remember(id string, cp *sandboxCheckpoint) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil {
+		s.cache = map[string]*sandboxCheckpoint{}
+	}
+	if cp == nil {
+		delete(s.cache, id)
+		return
+	}
+	s.cache[id] = cp.clone()
 }
 
 func newCheckpointStore(root string) (*checkpointStore, error) {
@@ -133,6 +176,7 @@ func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return fmt.Errorf("installing checkpoint %s: %w", id, err)
 	}
+	s.remember(id, cp)
 	return nil
 }
 
@@ -159,6 +203,9 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cp, ok := s.cached(id); ok {
+		return cp, nil
+	}
 	buf, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errdefs.NotFound("no checkpoint for sandbox %s", id)
@@ -176,6 +223,7 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	if cp.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s has unknown version %q", id, cp.Version)
 	}
+	s.remember(id, &cp)
 	return &cp, nil
 }
 
@@ -185,6 +233,7 @@ func (s *checkpointStore) remove(id string) error {
 	if err != nil {
 		return err
 	}
+	s.remember(id, nil)
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing checkpoint %s: %w", id, err)
 	}
