@@ -47,6 +47,7 @@ func TestSoak(t *testing.T) {
 		sandboxes  []string
 		containers []string
 		uids       []string
+		live       = map[string]bool{} // pods not yet removed; bounded to keep dockerd's load steady
 	)
 	// Racing clients may find an object gone (NotFound) or in the wrong
 	// state (FailedPrecondition); any other failure is a bug.
@@ -74,17 +75,21 @@ func TestSoak(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
 			for time.Now().Before(deadline) {
 				mu.Lock()
-				sb, ctr := pick(sandboxes, r), pick(containers, r)
+				sb, ctr := pickLive(live, sandboxes, r), pick(containers, r)
 				mu.Unlock()
 				ctx := testCtx(t)
+				mu.Lock()
+				full := len(live) >= 4*clients
+				mu.Unlock()
 				switch op := r.IntN(8); {
-				case op == 0 || sb == "":
+				case (op == 0 || sb == "") && !full:
 					cfg := newSandboxConfig(t)
 					id, err := d.runtime.RunPodSandbox(ctx, cfg, "")
 					check("RunPodSandbox", err)
 					if err == nil {
 						mu.Lock()
 						sandboxes, uids = append(sandboxes, id), append(uids, cfg.Metadata.Uid)
+						live[id] = true
 						mu.Unlock()
 					}
 				case op == 1:
@@ -109,8 +114,14 @@ func TestSoak(t *testing.T) {
 					check("RemoveContainer", d.runtime.RemoveContainer(ctx, ctr))
 				case op == 5:
 					check("StopPodSandbox", d.runtime.StopPodSandbox(ctx, sb))
-				case op == 6:
-					check("RemovePodSandbox", d.runtime.RemovePodSandbox(ctx, sb))
+				case (op == 6 || full) && sb != "":
+					err := d.runtime.RemovePodSandbox(ctx, sb)
+					check("RemovePodSandbox", err)
+					if err == nil {
+						mu.Lock()
+						delete(live, sb)
+						mu.Unlock()
+					}
 				default:
 					_, err := d.runtime.ListContainers(ctx, &runtimeapi.ContainerFilter{PodSandboxId: sb})
 					check("ListContainers", err)
@@ -120,7 +131,7 @@ func TestSoak(t *testing.T) {
 	}
 	wg.Wait()
 	// Clean up everything through CRI, as kubelet would.
-	for _, sb := range sandboxes {
+	for sb := range live {
 		check("StopPodSandbox", d.runtime.StopPodSandbox(testCtx(t), sb))
 		check("RemovePodSandbox", d.runtime.RemovePodSandbox(testCtx(t), sb))
 	}
@@ -134,4 +145,20 @@ func TestSoak(t *testing.T) {
 	assert.Empty(t, entries, "checkpoints left")
 	require.True(t, eventually(15*time.Second, func() bool { return dbg.goroutines(t) <= baseGoroutines+5 }),
 		"goroutines: %d now, %d before\n%s", dbg.goroutines(t), baseGoroutines, dbg.profile(8<<10))
+}
+
+// pickLive picks a pod not yet removed (or, rarely, an old one, to race
+// calls on removed pods too).
+func pickLive(live map[string]bool, all []string, r *rand.Rand) string {
+	if len(all) > 0 && r.IntN(10) == 0 {
+		return all[r.IntN(len(all))]
+	}
+	n := r.IntN(len(live) + 1)
+	for id := range live {
+		if n == 0 {
+			return id
+		}
+		n--
+	}
+	return ""
 }

@@ -60,5 +60,10 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	if err := prepareLogFile(spec.Config.Labels[translate.LabelLogPath]); err != nil {
 		return nil, err
 	}
+	// A RemovePodSandbox racing this call may have removed the sandbox
+	// after it was looked up: do not leave a container without its pod.
+	if _, err := s.inspectSandbox(ctx, sandbox.ID); docker.IsNotFound(err) {
+		return nil, errdefs.NotFound("pod sandbox %s was removed while the container was created", sandbox.ID)
+	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
 }

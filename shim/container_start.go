@@ -5,7 +5,9 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
 )
 
 // StartContainer starts a created container.
@@ -18,13 +20,23 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 		return nil, err
 	}
 	if err := s.engine.StartContainer(ctx, in.ID); err != nil {
-		if errdefs.Class(err) == errdefs.ErrAlreadyExists {
-			// Docker's 409 on start is a state conflict, such as a sandbox
-			// that is no longer running: not a name that exists.
-			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
-		}
-		return nil, err
+		return nil, s.startError(ctx, in, err)
 	}
 	s.followLogs(ctx, in)
 	return &runtimeapi.StartContainerResponse{}, nil
+}
+
+// startError classifies a failed start. Docker reports a container that
+// cannot start because its sandbox is gone or stopped in several ways (a
+// 409, a 500, or runc failing to enter the sandbox's namespaces): when the
+// sandbox is not running, the failure is a state conflict.
+func (s *Service) startError(ctx context.Context, in *dockerContainer, err error) error {
+	if errdefs.Class(err) == errdefs.ErrAlreadyExists {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	sb, serr := s.inspectSandbox(ctx, in.Config.Labels[translate.LabelSandboxID])
+	if docker.IsNotFound(serr) || (serr == nil && (sb.State == nil || !sb.State.Running)) {
+		return errdefs.FailedPrecondition("pod sandbox of container %s is not running: %w", in.ID, err)
+	}
+	return err
 }

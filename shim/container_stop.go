@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -28,7 +29,21 @@ func (s *Service) StopContainer(ctx context.Context, req *runtimeapi.StopContain
 	}
 	err = s.engine.StopContainer(ctx, in.ID, time.Duration(req.Timeout)*time.Second)
 	if err != nil && !docker.IsNotFound(err) {
-		return nil, err
+		return nil, s.stopError(ctx, in.ID, err)
 	}
 	return &runtimeapi.StopContainerResponse{}, nil
+}
+
+// stopError settles a failed stop: a container that stopped anyway (or is
+// gone) is stopped; one Docker could not kill in time (an overloaded
+// engine: "did not receive an exit event") is for the caller to retry.
+func (s *Service) stopError(ctx context.Context, id string, err error) error {
+	in, ierr := s.engine.InspectContainer(ctx, id)
+	if docker.IsNotFound(ierr) || (ierr == nil && (in.State == nil || !in.State.Running)) {
+		return nil
+	}
+	if errdefs.Class(err) == nil {
+		return errdefs.Wrap(errdefs.ErrUnavailable, fmt.Errorf("docker could not stop the container yet, retry: %w", err))
+	}
+	return err
 }

@@ -46,6 +46,17 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 		if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
 			return nil, err
 		}
+		// A CreateContainer racing this removal may have added a container
+		// after the list above; sweep once more now the sandbox is gone.
+		late, err := s.sandboxContainers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for i := range late {
+			if err := s.removeContainer(ctx, late[i].ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if checkpointID.MatchString(id) {
 		if err := s.checkpoints.remove(id); err != nil {

@@ -49,7 +49,9 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 		return nil, err
 	}
 	if err := s.engine.StopContainer(ctx, in.ID, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
-		return nil, err
+		if err := s.stopError(ctx, in.ID, err); err != nil {
+			return nil, err
+		}
 	}
 	return &runtimeapi.StopPodSandboxResponse{}, nil
 }
@@ -72,7 +74,13 @@ func (s *Service) stopSandboxContainers(ctx context.Context, sandboxID string) e
 		wg.Add(1)
 		go func(id string) {
 			defer wg.Done()
-			if err := s.engine.StopContainer(ctx, id, leftoverStopGrace); err != nil && !docker.IsNotFound(err) {
+			err := s.engine.StopContainer(ctx, id, leftoverStopGrace)
+			if err != nil && !docker.IsNotFound(err) {
+				err = s.stopError(ctx, id, err)
+			} else {
+				err = nil
+			}
+			if err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
