@@ -82,7 +82,9 @@ func TestSoak(t *testing.T) {
 				full := len(live) >= 4*clients
 				mu.Unlock()
 				switch op := r.IntN(8); {
-				case (op == 0 || sb == "") && !full:
+				case sb == "" && full:
+					continue // nothing picked and no room: try again
+				case op == 0 || sb == "":
 					cfg := newSandboxConfig(t)
 					id, err := d.runtime.RunPodSandbox(ctx, cfg, "")
 					check("RunPodSandbox", err)
