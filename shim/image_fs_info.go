@@ -2,12 +2,13 @@ package shim
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // ImageFsInfo reports the filesystem that holds Docker's data root (images
@@ -18,11 +19,13 @@ func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequ
 		return nil, err
 	}
 	if root == "" {
-		return nil, fmt.Errorf("docker info reports no data root")
+		return nil, errdefs.FailedPrecondition("docker info reports no data root")
 	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(root, &st); err != nil {
-		return nil, fmt.Errorf("statfs %s: %w", root, err)
+		// Docker's data root is not visible to dockercri (a container
+		// without the host's /var/lib/docker mounted, say).
+		return nil, errdefs.FailedPrecondition("statfs of docker's data root %s: %w", root, err)
 	}
 	used := (st.Blocks - st.Bfree) * uint64(st.Bsize)
 	inodes := st.Files - st.Ffree

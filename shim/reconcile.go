@@ -29,7 +29,7 @@ func (s *Service) reconcile(ctx context.Context) error {
 		if c.State != "created" || time.Since(time.Unix(c.Created, 0)) < orphanAge {
 			continue
 		}
-		if _, err := translate.ParseSandboxName(firstName(c.Names)); err != nil {
+		if _, err := translate.ParseSandboxName(translate.PrimaryName(c.Names)); err != nil {
 			continue // not a pod sandbox by its name: not ours to judge
 		}
 		if _, err := s.checkpoints.read(c.ID); err == nil {
@@ -41,11 +41,4 @@ func (s *Service) reconcile(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func firstName(names []string) string {
-	if len(names) == 0 {
-		return ""
-	}
-	return names[0]
 }

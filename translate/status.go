@@ -199,7 +199,7 @@ func exitReason(s *container.State) (string, string) {
 
 // SandboxFromSummary builds a ListPodSandbox entry.
 func SandboxFromSummary(s *container.Summary) (*runtimeapi.PodSandbox, error) {
-	meta, err := ParseSandboxName(firstName(s.Names))
+	meta, err := ParseSandboxName(PrimaryName(s.Names))
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func SandboxFromSummary(s *container.Summary) (*runtimeapi.PodSandbox, error) {
 
 // ContainerFromSummary builds a ListContainers entry.
 func ContainerFromSummary(s *container.Summary) (*runtimeapi.Container, error) {
-	meta, err := ParseContainerName(firstName(s.Names))
+	meta, err := ParseContainerName(PrimaryName(s.Names))
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,8 @@ func ContainerFromSummary(s *container.Summary) (*runtimeapi.Container, error) {
 	}, nil
 }
 
-func firstName(names []string) string {
+// PrimaryName is a container's own name among the names Docker lists.
+func PrimaryName(names []string) string {
 	if len(names) == 0 {
 		return ""
 	}
