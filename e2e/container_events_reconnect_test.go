@@ -16,23 +16,7 @@ import (
 func TestContainerEventsSurviveEngineOutage(t *testing.T) {
 	proxy := startEngineProxy(t)
 	d := startDaemon(t, withFlags("--docker-endpoint", proxy.endpoint()))
-	rs, _ := rawClient(t, d.socketPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	stream, err := rs.GetContainerEvents(ctx, &runtimeapi.GetEventsRequest{})
-	require.NoError(t, err)
-	events := make(chan *runtimeapi.ContainerEventResponse, 64)
-	go func() {
-		defer close(events)
-		for {
-			ev, err := stream.Recv()
-			if err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	time.Sleep(300 * time.Millisecond)
+	events := subscribeEvents(t, d)
 	sb, sbCfg := runSandbox(t, d)
 	id, _ := createContainer(t, d, sb, sbCfg)
 	waitEvent(t, events, id, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
@@ -67,4 +51,28 @@ func waitEvent(t *testing.T, events <-chan *runtimeapi.ContainerEventResponse, i
 			t.Fatalf("no %v event for %s", typ, id)
 		}
 	}
+}
+
+// subscribeEvents opens GetContainerEvents on d and forwards what arrives;
+// the stream ends with the test.
+func subscribeEvents(t *testing.T, d *daemon) <-chan *runtimeapi.ContainerEventResponse {
+	t.Helper()
+	rs, _ := rawClient(t, d.socketPath)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	stream, err := rs.GetContainerEvents(ctx, &runtimeapi.GetEventsRequest{})
+	require.NoError(t, err)
+	events := make(chan *runtimeapi.ContainerEventResponse, 64)
+	go func() {
+		defer close(events)
+		for {
+			ev, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			events <- ev
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // let the subscription settle
+	return events
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,23 +13,7 @@ import (
 // with GetContainerEvents, as kubelet's evented PLEG does.
 func TestContainerEventsWholeLife(t *testing.T) {
 	d := startDaemon(t)
-	rs, _ := rawClient(t, d.socketPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	stream, err := rs.GetContainerEvents(ctx, &runtimeapi.GetEventsRequest{})
-	require.NoError(t, err)
-	events := make(chan *runtimeapi.ContainerEventResponse, 64)
-	go func() {
-		defer close(events)
-		for {
-			ev, err := stream.Recv()
-			if err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	time.Sleep(300 * time.Millisecond) // let the subscription settle
+	events := subscribeEvents(t, d)
 
 	sb, sbCfg := runSandbox(t, d)
 	id, _ := createContainer(t, d, sb, sbCfg, withShell("sleep 1"))
