@@ -27,4 +27,6 @@ type (
 	HostConfig = container.HostConfig
 	// NetworkingConfig is a container's network endpoints.
 	NetworkingConfig = network.NetworkingConfig
+	// Resources are a container's cgroup limits.
+	Resources = container.Resources
 )

@@ -39,7 +39,7 @@ func withEngineOptions(opts ...dockertest.Option) envOpt {
 	return func(_ *Config, o *[]dockertest.Option) { *o = append(*o, opts...) }
 }
 
-func newTestEnv(t *testing.T, opts ...envOpt) *testEnv {
+func newTestEnv(t testing.TB, opts ...envOpt) *testEnv {
 	t.Helper()
 	root := t.TempDir()
 	cfg := Config{RootDir: root, SandboxImage: testPauseImage, BuiltinSandboxImage: "dockercri/pause:builtin", NetworkMode: "bridge", Version: "test"}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
@@ -90,6 +92,7 @@ type checkpointStore struct {
 	// written is kept: PodSandboxStatus reads no file.
 	cacheMu sync.Mutex
 	cache   map[string]*sandboxCheckpoint
+	ids     map[string]bool // every checkpoint, once list read the directory
 }
 
 // clone copies a checkpoint deeply enough that callers may change it.
@@ -177,6 +180,7 @@ func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
 		return fmt.Errorf("installing checkpoint %s: %w", id, err)
 	}
 	s.remember(id, cp)
+	s.known(id, true)
 	return nil
 }
 
@@ -237,20 +241,40 @@ func (s *checkpointStore) remove(id string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing checkpoint %s: %w", id, err)
 	}
+	s.known(id, false)
 	return nil
 }
 
-// list returns the ids of all checkpoints.
+// list returns the ids of all checkpoints, sorted. The directory is read
+// once; after that the store knows every id it writes and removes.
 func (s *checkpointStore) list() ([]string, error) {
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
-		return nil, fmt.Errorf("listing checkpoints: %w", err)
-	}
-	var ids []string
-	for _, e := range entries {
-		if checkpointID.MatchString(e.Name()) {
-			ids = append(ids, e.Name())
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.ids == nil {
+		entries, err := os.ReadDir(s.dir)
+		if err != nil {
+			return nil, fmt.Errorf("listing checkpoints: %w", err)
+		}
+		s.ids = map[string]bool{}
+		for _, e := range entries {
+			if checkpointID.MatchString(e.Name()) {
+				s.ids[e.Name()] = true
+			}
 		}
 	}
-	return ids, nil
+	return slices.Sorted(maps.Keys(s.ids)), nil
+}
+
+// known records that checkpoint id exists (or not) once list has read
+// the directory.
+func (s *checkpointStore) known(id string, exists bool) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	switch {
+	case s.ids == nil:
+	case exists:
+		s.ids[id] = true
+	default:
+		delete(s.ids, id)
+	}
 }

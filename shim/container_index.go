@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/translate"
@@ -20,55 +22,115 @@ type containerIndex struct {
 	mu      sync.RWMutex
 	synced  bool
 	listed  time.Time // when the last full list was taken
-	entries map[string]docker.ContainerSummary
+	entries map[string]indexEntry
+
+	inspects map[string]docker.ContainerInfo // see container_inspect_cache.go
+	gen      uint64                          // counts invalidations
+}
+
+// indexEntry is one container as Docker lists it, with its CRI form once a
+// List call has converted it (kept until the entry changes).
+type indexEntry struct {
+	sum       docker.ContainerSummary
+	ver       uint64 // gen when sum was last written
+	sandbox   *runtimeapi.PodSandbox
+	container *runtimeapi.Container
 }
 
 // list returns the entries of one type (sandbox or container); ok is
 // false while the index is not synced.
-func (x *containerIndex) list(typ string) ([]docker.ContainerSummary, bool) {
+func (x *containerIndex) list(typ string) ([]indexEntry, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if !x.synced {
 		return nil, false
 	}
-	out := make([]docker.ContainerSummary, 0, len(x.entries))
+	out := make([]indexEntry, 0, len(x.entries))
 	for _, e := range x.entries {
-		if e.Labels[translate.LabelType] == typ {
+		if e.sum.Labels[translate.LabelType] == typ {
 			out = append(out, e)
 		}
 	}
 	return out, true
 }
 
-// replace installs a full list taken at time at.
-func (x *containerIndex) replace(all []docker.ContainerSummary, at time.Time) {
-	entries := make(map[string]docker.ContainerSummary, len(all))
-	for _, s := range all {
-		entries[s.ID] = s
-	}
+// memo keeps the CRI form of entry e, unless the entry changed since it
+// was listed. The objects are shared by every later List response, so
+// nothing may modify them.
+func (x *containerIndex) memo(e indexEntry) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	cur, ok := x.entries[e.sum.ID]
+	if !ok || cur.ver != e.ver {
+		return
+	}
+	cur.sandbox, cur.container = e.sandbox, e.container
+	x.entries[e.sum.ID] = cur
+}
+
+// replace installs a full list taken at time at.
+func (x *containerIndex) replace(all []docker.ContainerSummary, at time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.dropInspectsLocked()
+	entries := make(map[string]indexEntry, len(all))
+	for _, s := range all {
+		entries[s.ID] = indexEntry{sum: s, ver: x.gen}
+	}
 	x.entries, x.listed, x.synced = entries, at, true
+}
+
+func (x *containerIndex) isSynced() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.synced
 }
 
 func (x *containerIndex) desync() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.synced = false
+	x.dropInspectsLocked()
 }
 
 func (x *containerIndex) put(s docker.ContainerSummary) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.forgetLocked(s.ID)
 	if x.entries != nil {
-		x.entries[s.ID] = s
+		x.entries[s.ID] = indexEntry{sum: s, ver: x.gen}
 	}
+}
+
+func (x *containerIndex) has(id string) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	_, ok := x.entries[id]
+	return ok
+}
+
+// withLabel returns the entries whose label key has value; ok is false
+// while the index is not synced.
+func (x *containerIndex) withLabel(key, value string) ([]docker.ContainerSummary, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.synced {
+		return nil, false
+	}
+	var out []docker.ContainerSummary
+	for _, e := range x.entries {
+		if v, ok := e.sum.Labels[key]; ok && v == value {
+			out = append(out, e.sum)
+		}
+	}
+	return out, true
 }
 
 func (x *containerIndex) remove(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	delete(x.entries, id)
+	x.forgetLocked(id)
 }
 
 // setState records a container's new state; ok is false when the index
@@ -76,10 +138,11 @@ func (x *containerIndex) remove(id string) {
 func (x *containerIndex) setState(id, state string) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.forgetLocked(id)
 	e, ok := x.entries[id]
 	if ok {
-		e.State = state
-		x.entries[id] = e
+		e.sum.State = state
+		x.entries[id] = indexEntry{sum: e.sum, ver: x.gen}
 	}
 	return ok
 }
@@ -123,8 +186,15 @@ func (s *Service) indexEvent(ctx context.Context, ev docker.Event) {
 	if s.index.stale(ev.Time) {
 		return
 	}
+	if !inspectCacheIgnores[ev.Action] {
+		s.index.forget(ev.ContainerID)
+	}
 	switch ev.Action {
-	case "create", "rename":
+	case "create":
+		if !s.index.has(ev.ContainerID) { // dockercri's own are indexed already
+			s.refresh(ctx, ev.ContainerID)
+		}
+	case "rename":
 		s.refresh(ctx, ev.ContainerID)
 	case "start", "unpause", "restart":
 		if !s.index.setState(ev.ContainerID, "running") {
@@ -149,8 +219,12 @@ type indexedEngine struct {
 func (e *indexedEngine) CreateContainer(ctx context.Context, name string, cfg *docker.ContainerConfig, host *docker.HostConfig, net *docker.NetworkingConfig) (string, []string, error) {
 	id, warnings, err := e.Engine.CreateContainer(ctx, name, cfg, host, net)
 	if err == nil {
-		if sum, ok, serr := e.Engine.ContainerSummary(ctx, id); serr == nil && ok {
-			e.index.put(sum)
+		// One inspect fills both the index entry and the inspect cache
+		// (the caller usually asks for the container next).
+		_, gen, _ := e.index.cachedInspect(id)
+		if in, ierr := e.Engine.InspectContainer(ctx, id); ierr == nil {
+			e.index.put(docker.SummaryOf(in))
+			e.index.storeInspect(in, gen+1) // put counted one invalidation
 		} else {
 			e.index.desync()
 		}
@@ -162,6 +236,8 @@ func (e *indexedEngine) StartContainer(ctx context.Context, id string) error {
 	err := e.Engine.StartContainer(ctx, id)
 	if err == nil {
 		e.index.setState(id, "running")
+	} else {
+		e.index.forget(id) // a failed start still changes State.Error
 	}
 	return err
 }
@@ -170,6 +246,8 @@ func (e *indexedEngine) StopContainer(ctx context.Context, id string, timeout ti
 	err := e.Engine.StopContainer(ctx, id, timeout)
 	if err == nil {
 		e.index.setState(id, "exited")
+	} else {
+		e.index.forget(id)
 	}
 	return err
 }
@@ -184,6 +262,8 @@ func (e *indexedEngine) RemoveContainer(ctx context.Context, id string) error {
 	}
 	if err == nil || docker.IsNotFound(err) {
 		e.index.remove(id)
+	} else {
+		e.index.forget(id)
 	}
 	return err
 }

@@ -20,24 +20,47 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	list, ok := s.index.list(translate.TypeContainer)
+	entries, ok := s.index.list(translate.TypeContainer)
 	if !ok {
-		var err error
-		if list, err = s.engine.ListContainers(ctx, labels...); err != nil {
+		list, err := s.engine.ListContainers(ctx, labels...)
+		if err != nil {
 			return nil, err
 		}
+		entries = make([]indexEntry, len(list))
+		for i := range list {
+			entries[i].sum = list[i]
+		}
 	}
-	out := make([]*runtimeapi.Container, 0, len(list))
-	for i := range list {
-		list[i].Labels = translate.WithoutInherited(list[i].Labels, s.imageLabels(ctx, list[i].ImageID))
-		c, err := translate.ContainerFromSummary(&list[i])
-		if err != nil {
-			log(ctx).WithError(err).Debug("skipping unparseable container")
-			continue
+	out := make([]*runtimeapi.Container, 0, len(entries))
+	for i := range entries {
+		c := entries[i].container
+		if c == nil {
+			var err error
+			if c, err = s.containerFromSummary(ctx, &entries[i], ok); err != nil {
+				log(ctx).WithError(err).Debug("skipping unparseable container")
+				continue
+			}
 		}
 		if translate.MatchContainer(f, c) {
 			out = append(out, c)
 		}
 	}
 	return &runtimeapi.ListContainersResponse{Containers: out}, nil
+}
+
+// containerFromSummary converts a listed container; from the index, the
+// result is kept for the next List.
+func (s *Service) containerFromSummary(ctx context.Context, e *indexEntry, indexed bool) (*runtimeapi.Container, error) {
+	sum := e.sum // the index's copy stays untouched
+	img, known := s.image(ctx, sum.ImageID)
+	sum.Labels = translate.WithoutInherited(sum.Labels, img.labels)
+	c, err := translate.ContainerFromSummary(&sum)
+	if err != nil {
+		return nil, err
+	}
+	if indexed && known {
+		e.container = c
+		s.index.memo(*e)
+	}
+	return c, nil
 }

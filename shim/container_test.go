@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
@@ -121,8 +122,11 @@ func TestContainerLifecycle(t *testing.T) {
 	assert.Zero(t, st.FinishedAt)
 
 	require.NoError(t, env.engine.SetExited(id, 2, false))
-	st = status()
-	assert.Equal(t, runtimeapi.ContainerState_CONTAINER_EXITED, st.State)
+	// An exit behind dockercri's back shows once Docker's event arrives.
+	require.Eventually(t, func() bool {
+		st = status()
+		return st.State == runtimeapi.ContainerState_CONTAINER_EXITED
+	}, 2*time.Second, time.Millisecond)
 	assert.Equal(t, int32(2), st.ExitCode)
 	assert.Equal(t, translate.ReasonError, st.Reason)
 	assert.GreaterOrEqual(t, st.FinishedAt, st.StartedAt)

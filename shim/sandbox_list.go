@@ -16,20 +16,31 @@ func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSan
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	list, ok := s.index.list(translate.TypeSandbox)
+	entries, ok := s.index.list(translate.TypeSandbox)
 	if !ok {
-		var err error
-		if list, err = s.engine.ListContainers(ctx, labels...); err != nil {
+		list, err := s.engine.ListContainers(ctx, labels...)
+		if err != nil {
 			return nil, err
 		}
+		entries = make([]indexEntry, len(list))
+		for i := range list {
+			entries[i].sum = list[i]
+		}
 	}
-	seen := make(map[string]bool, len(list))
-	out := make([]*runtimeapi.PodSandbox, 0, len(list))
-	for i := range list {
-		sb, err := translate.SandboxFromSummary(&list[i])
-		if err != nil {
-			log(ctx).WithError(err).Debug("skipping unparseable sandbox")
-			continue
+	seen := make(map[string]bool, len(entries))
+	out := make([]*runtimeapi.PodSandbox, 0, len(entries))
+	for i := range entries {
+		sb := entries[i].sandbox
+		if sb == nil {
+			var err error
+			if sb, err = translate.SandboxFromSummary(&entries[i].sum); err != nil {
+				log(ctx).WithError(err).Debug("skipping unparseable sandbox")
+				continue
+			}
+			if ok {
+				entries[i].sandbox = sb
+				s.index.memo(entries[i]) // shared by later responses: read-only
+			}
 		}
 		seen[sb.Id] = true
 		if translate.MatchSandbox(f, sb) {

@@ -1,0 +1,120 @@
+package shim
+
+import (
+	"context"
+	"maps"
+
+	"github.com/dockercri/dockercri/docker"
+)
+
+// The index also caches Docker's inspect data of the CRI objects it holds,
+// so the PodSandboxStatus and ContainerStatus calls kubelet makes on every
+// relist cost no Docker round trip. An entry lives until anything that
+// could change it happens: an event for that container, a change dockercri
+// makes through indexedEngine, or a break of the event stream (which
+// empties the cache until the index is synced again). gen counts those
+// invalidations, so an inspect that raced one is never stored.
+
+// inspectCacheIgnores are the event actions that leave a container's
+// inspect data (as dockercri reads it) unchanged.
+var inspectCacheIgnores = map[string]bool{
+	"exec_create": true, "exec_start": true, "exec_die": true, "exec_detach": true,
+	"attach": true, "detach": true, "top": true, "resize": true,
+	"copy": true, "export": true, "commit": true, "archive-path": true, "extract-to-dir": true,
+	"health_status": true,
+}
+
+// cachedInspect returns the cached inspect data of a full container id and
+// the generation to pass to storeInspect when it is not cached.
+func (x *containerIndex) cachedInspect(id string) (docker.ContainerInfo, uint64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	in, ok := x.inspects[id]
+	if !ok || !x.synced {
+		return docker.ContainerInfo{}, x.gen, false
+	}
+	return cloneInspect(in), x.gen, true
+}
+
+// storeInspect caches in unless something was invalidated since gen was
+// read, the index is not synced, or the index does not hold the container.
+func (x *containerIndex) storeInspect(in docker.ContainerInfo, gen uint64) {
+	if in.ContainerJSONBase == nil || in.Config == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, known := x.entries[in.ID]; !known || !x.synced || x.gen != gen {
+		return
+	}
+	if x.inspects == nil {
+		x.inspects = map[string]docker.ContainerInfo{}
+	}
+	x.inspects[in.ID] = cloneInspect(in)
+}
+
+// forget drops a container's cached inspect data.
+func (x *containerIndex) forget(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.forgetLocked(id)
+}
+
+func (x *containerIndex) forgetLocked(id string) {
+	delete(x.inspects, id)
+	x.gen++
+}
+
+// dropInspectsLocked empties the cache (the index was relisted or lost
+// its event stream).
+func (x *containerIndex) dropInspectsLocked() {
+	clear(x.inspects)
+	x.gen++
+}
+
+// cloneInspect copies the parts of inspect data that callers may change,
+// so the cached copy stays as Docker reported it. Deeper slices and maps
+// are shared and read-only.
+func cloneInspect(in docker.ContainerInfo) docker.ContainerInfo {
+	if in.ContainerJSONBase != nil {
+		base := *in.ContainerJSONBase
+		if base.State != nil {
+			st := *base.State
+			base.State = &st
+		}
+		if base.HostConfig != nil {
+			hc := *base.HostConfig
+			base.HostConfig = &hc
+		}
+		in.ContainerJSONBase = &base
+	}
+	if in.Config != nil {
+		cfg := *in.Config
+		cfg.Labels = maps.Clone(cfg.Labels)
+		in.Config = &cfg
+	}
+	if in.NetworkSettings != nil {
+		ns := *in.NetworkSettings
+		in.NetworkSettings = &ns
+	}
+	return in
+}
+
+// InspectContainer answers from the cache when it can.
+func (e *indexedEngine) InspectContainer(ctx context.Context, id string) (docker.ContainerInfo, error) {
+	in, gen, ok := e.index.cachedInspect(id)
+	if ok {
+		return in, nil
+	}
+	in, err := e.Engine.InspectContainer(ctx, id)
+	if err == nil {
+		e.index.storeInspect(in, gen)
+	}
+	return in, err
+}
+
+// UpdateContainer changes resources, so the cached inspect data goes.
+func (e *indexedEngine) UpdateContainer(ctx context.Context, id string, res docker.Resources) error {
+	defer e.index.forget(id)
+	return e.Engine.UpdateContainer(ctx, id, res)
+}
