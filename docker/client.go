@@ -127,16 +127,16 @@ func (c *Client) ListContainers(ctx context.Context, labels ...string) ([]contai
 // ContainerSummary returns the list entry of one container (any state);
 // ok is false when there is none.
 func (c *Client) ContainerSummary(ctx context.Context, id string) (container.Summary, bool, error) {
-	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("id", id))})
+	// An inspect costs dockerd one lookup; a list filtered by id walks
+	// every container.
+	in, err := c.InspectContainer(ctx, id)
+	if IsNotFound(err) {
+		return container.Summary{}, false, nil
+	}
 	if err != nil {
-		return container.Summary{}, false, classify(err, "list container %s", id)
+		return container.Summary{}, false, err
 	}
-	for _, s := range list {
-		if s.ID == id {
-			return s, true, nil
-		}
-	}
-	return container.Summary{}, false, nil
+	return SummaryOf(in), true, nil
 }
 
 // UpdateContainer changes a container's resources.

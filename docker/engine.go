@@ -42,7 +42,7 @@ type Engine interface {
 	Attach(ctx context.Context, id string, stdin, stdout, stderr bool) (Hijacked, error)
 	Resize(ctx context.Context, id string, height, width uint) error
 	LogStream(ctx context.Context, id, since string, follow bool) (io.ReadCloser, error)
-	ContainerEvents(ctx context.Context, since time.Time, labels ...string) (<-chan Event, <-chan error)
+	ContainerEvents(ctx context.Context, since time.Time, f EventFilter) (<-chan Event, <-chan error)
 }
 
 var _ Engine = (*Client)(nil)

@@ -17,13 +17,24 @@ type Event struct {
 	Labels      map[string]string
 }
 
-// ContainerEvents streams container events whose labels match, from since
+// EventFilter selects container events: every label must match ("key" or
+// "key=value") and, when Actions is not empty, the action must be one of
+// them. Docker applies it, so unwanted events cost no decoding.
+type EventFilter struct {
+	Labels  []string
+	Actions []string
+}
+
+// ContainerEvents streams container events that f selects, from since
 // (zero: from now). Both channels close when ctx ends or the stream breaks;
 // the error channel then holds why (nil for ctx).
-func (c *Client) ContainerEvents(ctx context.Context, since time.Time, labels ...string) (<-chan Event, <-chan error) {
+func (c *Client) ContainerEvents(ctx context.Context, since time.Time, f EventFilter) (<-chan Event, <-chan error) {
 	args := filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)))
-	for _, l := range labels {
+	for _, l := range f.Labels {
 		args.Add("label", l)
+	}
+	for _, a := range f.Actions {
+		args.Add("event", a)
 	}
 	opts := events.ListOptions{Filters: args}
 	if !since.IsZero() {

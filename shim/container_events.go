@@ -92,6 +92,15 @@ var eventTypes = map[string]runtimeapi.ContainerEventType{
 	"destroy": runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT,
 }
 
+// watchedEvents are the events that change what the index, the inspect
+// cache or GetContainerEvents subscribers see. Docker drops the rest
+// (exec_*, kill, stop, attach, ...: a probe's exec alone makes three)
+// before they reach dockercri.
+var watchedEvents = docker.EventFilter{
+	Labels:  []string{translate.LabelType},
+	Actions: []string{"create", "start", "restart", "die", "oom", "destroy", "rename", "update", "pause", "unpause"},
+}
+
 // watchEvents follows Docker's container events until ctx ends. After a
 // broken stream it reconnects from the last event it saw, so Docker replays
 // what happened in between.
@@ -105,7 +114,7 @@ func (s *Service) watchEvents(ctx context.Context) {
 			// Overlap the list below, so nothing falls between the two.
 			since = time.Now().Add(-time.Second)
 		}
-		evs, errc := s.engine.ContainerEvents(ctx, since, translate.LabelType)
+		evs, errc := s.engine.ContainerEvents(ctx, since, watchedEvents)
 		if err := s.resync(ctx); err != nil {
 			log(ctx).WithError(err).Debug("listing containers for the index")
 		}

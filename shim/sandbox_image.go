@@ -48,6 +48,12 @@ func (s *Service) ensureSandboxImage(ctx context.Context) error {
 	return nil
 }
 
+func (s *Service) sandboxImageReady() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sandboxImageID != ""
+}
+
 func (s *Service) setSandboxImageID(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -33,8 +33,15 @@ func (s *Service) inspectContainer(ctx context.Context, id string) (*docker.Cont
 	return &in, nil
 }
 
-// sandboxContainers lists the containers that belong to a sandbox.
+// sandboxContainers lists the containers that belong to a sandbox, from
+// the index when it is synced. The index holds every container dockercri
+// created by the time CreateContainer checks its sandbox still exists
+// (and rolls back when not), so a sweep of a removed sandbox cannot miss
+// one.
 func (s *Service) sandboxContainers(ctx context.Context, sandboxID string) ([]docker.ContainerSummary, error) {
+	if list, ok := s.index.withLabel(translate.LabelSandboxID, sandboxID); ok {
+		return list, nil
+	}
 	return s.engine.ListContainers(ctx, translate.LabelSandboxID+"="+sandboxID)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/translate"
@@ -51,10 +52,7 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 	}
 	defer s.names.release(spec.Name)
 
-	if err := s.ensureSandboxImage(ctx); err != nil {
-		return nil, err
-	}
-	id, err := s.create(ctx, spec)
+	id, err := s.createSandbox(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +118,25 @@ func (s *Service) rollbackContainer(ctx context.Context, id string) {
 	if err := s.engine.RemoveContainer(cctx, id); err != nil {
 		log(ctx).WithError(err).WithField("container", id).Warn("rollback: removing container")
 	}
+}
+
+// createSandbox creates the pause container. The sandbox image is made
+// sure of once; when it has gone since (Docker answers the create with
+// NotFound), it is made again and the create retried.
+func (s *Service) createSandbox(ctx context.Context, spec *translate.CreateSpec) (string, error) {
+	if !s.sandboxImageReady() {
+		if err := s.ensureSandboxImage(ctx); err != nil {
+			return "", err
+		}
+	}
+	id, err := s.create(ctx, spec)
+	if docker.IsNotFound(err) {
+		if err := s.ensureSandboxImage(ctx); err != nil {
+			return "", err
+		}
+		id, err = s.create(ctx, spec)
+	}
+	return id, err
 }
 
 // create asks Docker for the container of spec and logs what Docker and

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -70,14 +71,22 @@ func TestRunPodSandboxRollsBack(t *testing.T) {
 		name     string
 		method   string
 		wantCode codes.Code
+		setup    func(t *testing.T, env *testEnv)
 	}{
-		{"start fails", "StartContainer", codes.Unavailable},
-		{"create fails", "CreateContainer", codes.Unavailable},
-		{"sandbox image lookup fails", "InspectImage", codes.Unavailable},
+		{name: "start fails", method: "StartContainer", wantCode: codes.Unavailable},
+		{name: "create fails", method: "CreateContainer", wantCode: codes.Unavailable},
+		{name: "sandbox image gone and lookup fails", method: "InspectImage", wantCode: codes.Unavailable,
+			setup: func(t *testing.T, env *testEnv) {
+				require.NoError(t, env.engine.RemoveImage(context.Background(), testPauseImage, true))
+				env.engine.AddRemoteImage(testPauseImage, image.InspectResponse{RepoTags: []string{testPauseImage}})
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t)
+			if tt.setup != nil {
+				tt.setup(t, env)
+			}
 			env.engine.FailNext(tt.method, errdefs.Wrap(errdefs.ErrUnavailable, errors.New("dockerd went away")))
 			_, err := env.svc.RunPodSandbox(context.Background(), &runtimeapi.RunPodSandboxRequest{Config: env.sandboxConfig()})
 			require.Error(t, err)
@@ -179,6 +188,22 @@ func TestRunPodSandboxBuiltinImageImportedOnce(t *testing.T) {
 	for _, i := range list.Images {
 		assert.Equal(t, i.Id == img.ID, i.Pinned, "only the sandbox image is pinned: %s", i.Id)
 	}
+}
+
+// TestRunPodSandboxRemakesRemovedSandboxImage: the sandbox image is looked
+// up once; when someone removes it later, the next RunPodSandbox makes it
+// again instead of failing.
+func TestRunPodSandboxRemakesRemovedSandboxImage(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t, withBuiltinSandboxImage())
+	env.runSandbox(t, env.sandboxConfig())
+	lookups := env.engine.Calls("InspectImage")
+	env.runSandbox(t, env.sandboxConfig(withPodName("api")))
+	assert.Equal(t, lookups, env.engine.Calls("InspectImage"), "no lookup once the image is known")
+
+	require.NoError(t, env.engine.RemoveImage(ctx, "dockercri/pause:builtin", true))
+	env.runSandbox(t, env.sandboxConfig(withPodName("db")))
+	assert.Equal(t, 2, env.engine.Calls("ImportImage"), "imported again")
 }
 
 func TestRunPodSandboxRejects(t *testing.T) {

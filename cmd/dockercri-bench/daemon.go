@@ -52,6 +52,7 @@ func startDaemon(bin, dir, logPath string, o *options) (*daemonProc, string, err
 	if o.dockerEndpoint != "" {
 		args = append(args, "--docker-endpoint", o.dockerEndpoint)
 	}
+	args = append(args, o.daemonArgs...)
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, "", err

@@ -44,6 +44,7 @@ type options struct {
 
 	dockerLogMaxSize string
 	dockerLogMaxFile int
+	daemonArgs       []string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -68,6 +69,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "pause before each RSS sample")
 	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "passed to the daemon and used in the raw specs")
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "passed to the daemon and used in the raw specs")
+	fs.Func("daemon-arg", "one more flag for the started daemon, e.g. --daemon-arg=--debug-addr=127.0.0.1:6060 to profile it (repeatable)", func(v string) error {
+		o.daemonArgs = append(o.daemonArgs, v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

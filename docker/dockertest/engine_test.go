@@ -240,3 +240,41 @@ func TestMountsFromBinds(t *testing.T) {
 	assert.Equal(t, container.MountPoint{Type: "bind", Source: "/h", Destination: "/c", Mode: "ro,Z,rslave", Propagation: "rslave"}, in.Mounts[0])
 	assert.Equal(t, container.MountPoint{Type: "bind", Source: "/a", Destination: "/b", RW: true, Propagation: "rprivate"}, in.Mounts[1])
 }
+
+// TestContainerEventsFilter: replayed events are selected by label and by
+// action, as Docker's own filters do.
+func TestContainerEventsFilter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := New(WithImage(busybox()))
+	since := e.now()
+	a := create(t, e, "ca", map[string]string{"k": "v"})
+	create(t, e, "cb", nil)
+	require.NoError(t, e.StartContainer(ctx, a))
+	require.NoError(t, e.StopContainer(ctx, a, 0))
+
+	tests := []struct {
+		name string
+		f    docker.EventFilter
+		want []string
+	}{
+		{name: "label", f: docker.EventFilter{Labels: []string{"k=v"}}, want: []string{"create", "start", "die"}},
+		{name: "label and actions", f: docker.EventFilter{Labels: []string{"k"}, Actions: []string{"create", "die"}}, want: []string{"create", "die"}},
+		{name: "actions only", f: docker.EventFilter{Actions: []string{"create"}}, want: []string{"create", "create"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, _ := e.ContainerEvents(ctx, since, tt.f)
+			var got []string
+			for len(got) < len(tt.want) {
+				got = append(got, (<-evs).Action)
+			}
+			assert.Equal(t, tt.want, got)
+			select {
+			case ev := <-evs:
+				t.Fatalf("unexpected event %+v", ev)
+			default:
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package dockertest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,8 @@ func (e *Engine) emit(c *container.InspectResponse, action string) {
 }
 
 // ContainerEvents replays the recorded events from since (zero: only new
-// ones) whose labels match, then follows new ones until ctx ends.
-func (e *Engine) ContainerEvents(ctx context.Context, since time.Time, labels ...string) (<-chan docker.Event, <-chan error) {
+// ones) that f selects, then follows new ones until ctx ends.
+func (e *Engine) ContainerEvents(ctx context.Context, since time.Time, f docker.EventFilter) (<-chan docker.Event, <-chan error) {
 	out := make(chan docker.Event, 64)
 	errc := make(chan error, 1)
 	e.mu.Lock()
@@ -55,7 +56,7 @@ func (e *Engine) ContainerEvents(ctx context.Context, since time.Time, labels ..
 			wake := e.wake
 			e.mu.Unlock()
 			for _, ev := range pending {
-				if !matchLabels(ev.Labels, labels) {
+				if !matchLabels(ev.Labels, f.Labels) || (len(f.Actions) > 0 && !slices.Contains(f.Actions, ev.Action)) {
 					continue
 				}
 				select {
