@@ -51,6 +51,9 @@ type daemonConfig struct {
 	flags   []string
 	env     []string
 	rootDir string
+
+	dockerEndpoint string         // default dockerEndpoint()
+	dockerCli      *client.Client // for cross-checks; default dockerCli
 }
 
 // daemonOpt configures startDaemon.
@@ -75,6 +78,12 @@ func withRootDir(dir string) daemonOpt {
 // withPauseImage sets --pod-infra-container-image.
 func withPauseImage(ref string) daemonOpt {
 	return withFlags("--pod-infra-container-image", ref)
+}
+
+// withDockerEngine points the daemon (and its cross-checks) at another
+// dockerd than the suite's.
+func withDockerEngine(endpoint string, cli *client.Client) daemonOpt {
+	return func(c *daemonConfig) { c.dockerEndpoint, c.dockerCli = endpoint, cli }
 }
 
 func dockerEndpoint() string {
@@ -112,6 +121,10 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 	if cfg.rootDir != "" {
 		d.rootDir = cfg.rootDir
 	}
+	engine := dockerEndpoint()
+	if cfg.dockerEndpoint != "" {
+		engine, d.docker = cfg.dockerEndpoint, cfg.dockerCli
+	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 
 	stderr, err := os.Create(d.stderrPath)
@@ -122,7 +135,7 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 	args := []string{
 		"--container-runtime-endpoint", d.endpoint,
 		"--root-directory", d.rootDir,
-		"--docker-endpoint", dockerEndpoint(),
+		"--docker-endpoint", engine,
 		"--log-level", "debug",
 		"--streaming-bind-addr", "127.0.0.1:0",
 		"--network-plugin=", // Docker's bridge unless a test asks for CNI
