@@ -94,6 +94,28 @@ func (c *CNI) TearDown(ctx context.Context, p Pod) error {
 	return nil
 }
 
+// CachedIPs returns the pod's IPs from the result libcni cached when its
+// ADD completed; none (and no error) when there is no cached result, as
+// after an ADD that never finished.
+func (c *CNI) CachedIPs(p Pod) ([]string, error) {
+	list, rt, err := c.cachedConfig(runtimeConf(p))
+	if err != nil {
+		return nil, nil
+	}
+	res, err := c.cni.GetNetworkListCachedResult(list, rt)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cached CNI result of pod %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	if res == nil {
+		return nil, nil
+	}
+	r, err := current.NewResultFromResult(res)
+	if err != nil {
+		return nil, fmt.Errorf("cached CNI result of pod %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	return resultIPs(r), nil
+}
+
 // cachedConfig returns the network config libcni cached at ADD time.
 func (c *CNI) cachedConfig(rt *libcni.RuntimeConf) (*libcni.NetworkConfigList, *libcni.RuntimeConf, error) {
 	atts, err := c.cni.GetCachedAttachments(rt.ContainerID)

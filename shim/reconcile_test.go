@@ -2,6 +2,9 @@ package shim
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,9 +12,11 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -52,4 +57,131 @@ func TestReconcileRemovesNeverStartedOrphans(t *testing.T) {
 	assert.NoError(t, err, "a recorded sandbox is left for kubelet")
 	_, err = engine.InspectContainer(ctx, young)
 	assert.NoError(t, err, "a young one may be a RunPodSandbox in flight")
+}
+
+// fakeNet is a network plugin that keeps real state: the IPs it handed out
+// per sandbox, and the results "cached" by ADDs that completed.
+type fakeNet struct {
+	mu       sync.Mutex
+	next     int
+	leased   map[string][]string // sandbox id → IPs
+	cached   map[string][]string // completed ADDs
+	teardown int
+}
+
+func newFakeNet() *fakeNet {
+	return &fakeNet{leased: map[string][]string{}, cached: map[string][]string{}}
+}
+
+func (f *fakeNet) Ready() error { return nil }
+
+func (f *fakeNet) SetUp(_ context.Context, p network.Pod) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ips := f.allocLocked(p.SandboxID)
+	f.cached[p.SandboxID] = ips
+	return ips, nil
+}
+
+// interruptedAdd is an ADD cut short: an IP is leased, nothing cached.
+func (f *fakeNet) interruptedAdd(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.allocLocked(id)
+}
+
+func (f *fakeNet) allocLocked(id string) []string {
+	f.next++
+	ips := []string{fmt.Sprintf("10.1.0.%d", f.next)}
+	f.leased[id] = ips
+	return ips
+}
+
+func (f *fakeNet) TearDown(_ context.Context, p network.Pod) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.teardown++
+	delete(f.leased, p.SandboxID)
+	delete(f.cached, p.SandboxID)
+	return nil
+}
+
+func (f *fakeNet) CachedIPs(p network.Pod) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cached[p.SandboxID], nil
+}
+
+// TestReconcileInterruptedNetworkSetUp: a checkpoint marked "network set
+// up" without a recorded result (dockercri killed during or right after
+// CNI ADD) is completed at start-up when the ADD's result was cached and
+// the sandbox runs, and rolled back with DEL otherwise.
+func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
+	ctx := context.Background()
+	engine := dockertest.New(dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}))
+	net := newFakeNet()
+	sandbox := func(name string, running bool) string {
+		id, _, err := engine.CreateContainer(ctx, "k8s_POD_"+name+"_ns_"+name+"-uid_0", &container.Config{
+			Image: testPauseImage, Labels: map[string]string{translate.LabelType: translate.TypeSandbox},
+		}, &container.HostConfig{NetworkMode: "none"}, nil)
+		require.NoError(t, err)
+		if running {
+			require.NoError(t, engine.StartContainer(ctx, id))
+		}
+		return id
+	}
+	completed := sandbox("completed", true)
+	net.cached[completed], net.leased[completed] = []string{"10.1.0.100"}, []string{"10.1.0.100"}
+	cutShort := sandbox("cut", true)
+	net.interruptedAdd(cutShort)
+	stopped := sandbox("stopped", false)
+	net.cached[stopped], net.leased[stopped] = []string{"10.1.0.101"}, []string{"10.1.0.101"}
+	gone := strings.Repeat("ab", 32)
+	net.interruptedAdd(gone)
+	settled := sandbox("settled", true)
+	net.cached[settled], net.leased[settled] = []string{"10.1.0.102"}, []string{"10.1.0.102"}
+
+	root := t.TempDir()
+	svc, err := New(Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "none"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	require.NoError(t, err)
+	for _, id := range []string{completed, cutShort, stopped, gone, settled} {
+		cp := &sandboxCheckpoint{Name: "p", Namespace: "ns", Dockercri: &checkpointExtra{UID: "u", NetworkSetUp: true, NetworkNS: "POD"}}
+		if id == settled {
+			cp.Dockercri.IPs = []string{"10.1.0.102"}
+		}
+		require.NoError(t, svc.checkpoints.write(id, cp))
+	}
+	svc.SetNetworkPlugin(net)
+	svc.Start(ctx)
+	defer svc.Close()
+
+	tests := []struct {
+		name     string
+		id       string
+		wantIPs  []string
+		wantMark bool
+		leased   bool
+	}{
+		{name: "ADD completed, sandbox running", id: completed, wantIPs: []string{"10.1.0.100"}, wantMark: true, leased: true},
+		{name: "ADD cut short", id: cutShort},
+		{name: "sandbox not running", id: stopped},
+		{name: "sandbox container gone", id: gone},
+		{name: "result already recorded", id: settled, wantIPs: []string{"10.1.0.102"}, wantMark: true, leased: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cp, err := svc.checkpoints.read(tt.id)
+			require.NoError(t, err, "the checkpoint stays for kubelet")
+			assert.Equal(t, tt.wantIPs, cp.Dockercri.IPs)
+			assert.Equal(t, tt.wantMark, cp.Dockercri.NetworkSetUp)
+			net.mu.Lock()
+			_, leased := net.leased[tt.id]
+			net.mu.Unlock()
+			assert.Equal(t, tt.leased, leased, "IP lease")
+		})
+	}
+	st, err := svc.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: completed})
+	require.NoError(t, err)
+	assert.Equal(t, "10.1.0.100", st.Status.Network.Ip, "the completed set-up's IP is reported")
+	assert.Equal(t, 3, net.teardown, "one DEL per interrupted set-up, none for the others")
 }

@@ -9,6 +9,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/internal/failpoint"
 	"github.com/dockercri/dockercri/network"
 )
 
@@ -18,6 +19,9 @@ type NetworkPlugin interface {
 	Ready() error
 	SetUp(ctx context.Context, p network.Pod) ([]string, error)
 	TearDown(ctx context.Context, p network.Pod) error
+	// CachedIPs returns the IPs of a pod's completed ADD (none when it
+	// never completed), for start-up recovery.
+	CachedIPs(p network.Pod) ([]string, error)
 }
 
 // SetNetworkPlugin wires the CNI plugin (before serving).
@@ -96,6 +100,11 @@ func (s *Service) setUpNetwork(ctx context.Context, id string, cfg *runtimeapi.P
 		})
 		return err
 	}
+	failpoint.Hit("cni-after-add") // e2e: a crash before the result is recorded
+	return s.recordIPs(id, ips)
+}
+
+func (s *Service) recordIPs(id string, ips []string) error {
 	return s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {
 		cp.Dockercri.IPs = ips
 		return nil
