@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -19,9 +21,10 @@ import (
 )
 
 // privateDockerd is a second dockerd of the test's own, on its own socket,
-// data root and exec root, with no bridge and no iptables rules (pods use
-// the host network), so a test can stop and restart it without touching
-// the dockerd the rest of the suite shares.
+// data root and exec root, with a bridge the test creates and no iptables
+// rules (pods use the host network), so a test can stop and restart it
+// without touching the dockerd the rest of the suite shares. (Not
+// --bridge=none: a dockerd started so deletes the host's docker0.)
 type privateDockerd struct {
 	endpoint string
 	cli      *client.Client
@@ -57,12 +60,13 @@ func startPrivateDockerd(t *testing.T, liveRestore bool) *privateDockerd {
 		logPath:  filepath.Join(dir, "dockerd.log"),
 		execRoot: filepath.Join(dir, "x"),
 	}
+	bridge := privateBridge(t)
 	p.args = []string{
 		"-H", p.endpoint,
 		"--data-root", dataRoot,
 		"--exec-root", p.execRoot,
 		"--pidfile", filepath.Join(dir, "dockerd.pid"),
-		"--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
+		"--bridge", bridge, "--iptables=false", "--ip-masq=false", "--ip-forward=false",
 		"--userland-proxy=false",
 	}
 	if liveRestore {
@@ -88,6 +92,27 @@ func startPrivateDockerd(t *testing.T, liveRestore bool) *privateDockerd {
 	})
 	p.start(t)
 	return p
+}
+
+// privateBridge creates a bridge with an address of its own for a private
+// dockerd (deleted at cleanup, after the dockerd has stopped).
+func privateBridge(t *testing.T) string {
+	t.Helper()
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	name := "dcridd" + hex.EncodeToString(b[:2])
+	addr := fmt.Sprintf("10.%d.%d.1/24", 20+int(b[0])%200, b[2])
+	for _, args := range [][]string{
+		{"link", "add", name, "type", "bridge"},
+		{"addr", "add", addr, "dev", name},
+		{"link", "set", name, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", name).Run() })
+	return name
 }
 
 func lastBytes(b []byte, n int) []byte {
