@@ -101,37 +101,29 @@ var watchedEvents = docker.EventFilter{
 	Actions: []string{"create", "start", "restart", "die", "oom", "destroy", "rename", "update", "pause", "unpause"},
 }
 
+// resyncDelay is how soon the index is relisted after something left it
+// unsynced while the event stream still runs (a failed read of one entry).
+const resyncDelay = 100 * time.Millisecond
+
 // watchEvents follows Docker's container events until ctx ends. After a
 // broken stream it reconnects from the last event it saw, so Docker replays
 // what happened in between.
 func (s *Service) watchEvents(ctx context.Context) {
-	var last time.Time
-	atLast := map[string]bool{} // events already handled at time last
+	var seen eventDedup
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		since := last
+		since := seen.last
 		if since.IsZero() {
 			// Overlap the list below, so nothing falls between the two.
 			since = time.Now().Add(-time.Second)
 		}
 		evs, errc := s.engine.ContainerEvents(ctx, since, watchedEvents)
+		s.index.clearResyncRequest()
 		if err := s.resync(ctx); err != nil {
 			log(ctx).WithError(err).Debug("listing containers for the index")
 		}
-		for ev := range evs {
+		if s.followEvents(ctx, evs, &seen) {
 			backoff = 100 * time.Millisecond
-			key := ev.ContainerID + "/" + ev.Action
-			switch {
-			case ev.Time.Before(last), ev.Time.Equal(last) && atLast[key]:
-				continue // replayed after a reconnect: already handled
-			case ev.Time.After(last):
-				last, atLast = ev.Time, map[string]bool{}
-			}
-			atLast[key] = true
-			s.indexEvent(ctx, ev)
-			if ev.Labels[translate.LabelType] == translate.TypeContainer {
-				s.handleEvent(ctx, ev)
-			}
 		}
 		s.index.desync() // the stream broke: List asks Docker until resynced
 		if err := <-errc; err != nil {
@@ -142,6 +134,61 @@ func (s *Service) watchEvents(ctx context.Context) {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// eventDedup remembers the newest event time handled and which events at
+// that time, so a replay after a reconnect is not handled twice.
+type eventDedup struct {
+	last   time.Time
+	atLast map[string]bool
+}
+
+// fresh reports whether ev is new, and records it.
+func (d *eventDedup) fresh(ev docker.Event) bool {
+	key := ev.ContainerID + "/" + ev.Action
+	switch {
+	case ev.Time.Before(d.last), ev.Time.Equal(d.last) && d.atLast[key]:
+		return false
+	case ev.Time.After(d.last):
+		d.last, d.atLast = ev.Time, map[string]bool{}
+	}
+	d.atLast[key] = true
+	return true
+}
+
+// followEvents applies events until the stream ends, relisting the index
+// when something asks for it meanwhile. It reports whether any event came.
+func (s *Service) followEvents(ctx context.Context, evs <-chan docker.Event, seen *eventDedup) bool {
+	got := false
+	wake := s.index.resyncRequested()
+	var retry <-chan time.Time
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				return got
+			}
+			got = true
+			if !seen.fresh(ev) {
+				continue // replayed after a reconnect: already handled
+			}
+			s.indexEvent(ctx, ev)
+			if ev.Labels[translate.LabelType] == translate.TypeContainer {
+				s.handleEvent(ctx, ev)
+			}
+		case <-wake:
+			if retry == nil {
+				retry = time.After(resyncDelay)
+			}
+		case <-retry:
+			retry = nil
+			if !s.index.isSynced() {
+				if err := s.resync(ctx); err != nil {
+					log(ctx).WithError(err).Debug("relisting containers for the index")
+				}
+			}
+		}
 	}
 }
 

@@ -26,6 +26,8 @@ type containerIndex struct {
 
 	inspects map[string]docker.ContainerInfo // see container_inspect_cache.go
 	gen      uint64                          // counts invalidations
+
+	wake chan struct{} // a desync asks the event watcher to relist
 }
 
 // indexEntry is one container as Docker lists it, with its CRI form once a
@@ -86,11 +88,39 @@ func (x *containerIndex) isSynced() bool {
 	return x.synced
 }
 
+// desync marks the index unsynced (List calls ask Docker) and asks the
+// event watcher to relist it.
 func (x *containerIndex) desync() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.synced = false
 	x.dropInspectsLocked()
+	select {
+	case x.wakeLocked() <- struct{}{}:
+	default: // already asked
+	}
+}
+
+func (x *containerIndex) wakeLocked() chan struct{} {
+	if x.wake == nil {
+		x.wake = make(chan struct{}, 1)
+	}
+	return x.wake
+}
+
+// resyncRequested is ready when a desync asked for a relist.
+func (x *containerIndex) resyncRequested() <-chan struct{} {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.wakeLocked()
+}
+
+// clearResyncRequest drops a pending request (a relist follows anyway).
+func (x *containerIndex) clearResyncRequest() {
+	select {
+	case <-x.resyncRequested():
+	default:
+	}
 }
 
 func (x *containerIndex) put(s docker.ContainerSummary) {
@@ -191,7 +221,10 @@ func (s *Service) indexEvent(ctx context.Context, ev docker.Event) {
 	}
 	switch ev.Action {
 	case "create":
-		if !s.index.has(ev.ContainerID) { // dockercri's own are indexed already
+		// dockercri's own creates are indexed by indexedEngine (the event
+		// may arrive before the create call returns: its name is still
+		// reserved then).
+		if !s.index.has(ev.ContainerID) && !s.names.reserved(ev.Labels["name"]) {
 			s.refresh(ctx, ev.ContainerID)
 		}
 	case "rename":

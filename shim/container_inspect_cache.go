@@ -16,8 +16,10 @@ import (
 // invalidations, so an inspect that raced one is never stored.
 
 // inspectCacheIgnores are the event actions that leave a container's
-// inspect data (as dockercri reads it) unchanged.
+// inspect data (as dockercri reads it) unchanged. A create is among them:
+// whatever was read of the container was read after its creation.
 var inspectCacheIgnores = map[string]bool{
+	"create":      true,
 	"exec_create": true, "exec_start": true, "exec_die": true, "exec_detach": true,
 	"attach": true, "detach": true, "top": true, "resize": true,
 	"copy": true, "export": true, "commit": true, "archive-path": true, "extract-to-dir": true,

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -151,4 +152,21 @@ func TestInspectCacheInvalidation(t *testing.T) {
 		assert.Equal(t, translate.TypeContainer, again.Config.Labels[translate.LabelType])
 		assert.Zero(t, again.HostConfig.CPUShares)
 	})
+}
+
+// TestIndexRelistsAfterFailedRead: when dockercri cannot read a container it
+// just created (the index then cannot be trusted), the index is relisted
+// while the event stream keeps running, instead of staying unsynced until
+// the next reconnect.
+func TestIndexRelistsAfterFailedRead(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	env.waitSynced(t)
+	env.engine.FailNext("InspectContainer", errors.New("dockerd hiccup"))
+	sb := env.runSandbox(t, env.sandboxConfig())
+	require.Eventually(t, env.svc.index.isSynced, 2*time.Second, time.Millisecond, "relisted")
+	resp, err := env.svc.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	require.NoError(t, err)
+	require.Len(t, resp.Items, 1)
+	assert.Equal(t, sb, resp.Items[0].Id)
 }

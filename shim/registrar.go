@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
@@ -31,4 +32,12 @@ func (r *registrar) release(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.names, name)
+}
+
+// reserved reports whether a create of name is in flight.
+func (r *registrar) reserved(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, busy := r.names[strings.TrimPrefix(name, "/")]
+	return busy
 }
