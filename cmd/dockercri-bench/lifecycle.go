@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"time"
 )
 
@@ -29,7 +30,11 @@ type lifecycleResult struct {
 	// extra work dockercri makes dockerd do.
 	DockerdCPUPer100CRI float64 `json:"dockerd_cpu_s_per_100_pods_dockercri_rounds,omitempty"`
 	DockerdCPUPer100Raw float64 `json:"dockerd_cpu_s_per_100_pods_raw_rounds,omitempty"`
-	RSSAfterKB          int64   `json:"dockercri_rss_kb_after"`
+	// RawClientCPUPer100 is this bench's own CPU during the raw rounds per
+	// 100 pods: a bare Docker SDK client making the 7 raw calls, the floor
+	// for any Docker API client's cost.
+	RawClientCPUPer100 float64 `json:"raw_client_cpu_s_per_100_pods"`
+	RSSAfterKB         int64   `json:"dockercri_rss_kb_after"`
 }
 
 type lifecycleSide struct {
@@ -54,6 +59,7 @@ func (b *bench) lifecycleScenario(ctx context.Context) error {
 	n, c, r := b.o.pods, b.o.concurrency, b.o.round
 	elapsed := map[string]time.Duration{}
 	criCPU := &cpuMeter{pid: b.pid}
+	rawClient := &cpuMeter{pid: os.Getpid()}
 	dockerd := map[string]*cpuMeter{sideCRI: {pid: b.dpid}, sideRaw: {pid: b.dpid}}
 	all0 := cpuOrZero(b.pid)
 	for round, done := 0, 0; done < n; round++ {
@@ -66,6 +72,8 @@ func (b *bench) lifecycleScenario(ctx context.Context) error {
 			dockerd[s.name].start()
 			if s.name == sideCRI {
 				criCPU.start()
+			} else {
+				rawClient.start()
 			}
 			start := time.Now()
 			err := runPool(ctx, c, size, func(int) error {
@@ -80,6 +88,8 @@ func (b *bench) lifecycleScenario(ctx context.Context) error {
 			dockerd[s.name].stop()
 			if s.name == sideCRI {
 				criCPU.stop()
+			} else {
+				rawClient.stop()
 			}
 			if err != nil {
 				return err
@@ -95,6 +105,8 @@ func (b *bench) lifecycleScenario(ctx context.Context) error {
 		RawPodsPerS:  round3(float64(n) / elapsed[sideRaw].Seconds()),
 		CPUPer100:    round3(criCPU.total * per100),
 		CPUPer100All: round3((cpuOrZero(b.pid) - all0) * per100),
+
+		RawClientCPUPer100: round3(rawClient.total * per100),
 	}
 	res.Ratio = round3(res.CRIPodsPerS / res.RawPodsPerS)
 	if b.dpid > 0 {

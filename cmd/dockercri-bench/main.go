@@ -41,6 +41,7 @@ type options struct {
 	lifecyclesRSS   int
 	idleWindow      time.Duration
 	settle          time.Duration
+	gap             time.Duration
 
 	dockerLogMaxSize string
 	dockerLogMaxFile int
@@ -67,6 +68,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.lifecyclesRSS, "lifecycles-rss", 1000, "dockercri-only pod lifecycles of the RSS-growth run (0 skips it)")
 	fs.DurationVar(&o.idleWindow, "idle-window", 5*time.Second, "how long idle CPU is measured")
 	fs.DurationVar(&o.settle, "settle", 2*time.Second, "pause before each RSS sample")
+	fs.DurationVar(&o.gap, "gap", 5*time.Millisecond, "pause before each steady-state call (both sides), so one call's after-effects in dockerd (a big list's garbage collection) do not land on the next one; kubelet's own cadence is one relist per second")
 	fs.StringVar(&o.dockerLogMaxSize, "docker-log-max-size", "10m", "passed to the daemon and used in the raw specs")
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "passed to the daemon and used in the raw specs")
 	fs.Func("daemon-arg", "one more flag for the started daemon, e.g. --daemon-arg=--debug-addr=127.0.0.1:6060 to profile it (repeatable)", func(v string) error {

@@ -92,6 +92,7 @@ func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall
 				order[0], order[1] = order[1], order[0]
 			}
 			for _, r := range order {
+				time.Sleep(b.o.gap)
 				if err := b.step(ctx, scenario, c.name, r.side, func(ctx context.Context) error { return r.fn(ctx, k) }); err != nil {
 					return err
 				}
