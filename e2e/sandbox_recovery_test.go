@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -70,4 +72,31 @@ func TestDaemonRestartKeepsState(t *testing.T) {
 
 	require.NoError(t, d2.runtime.StopContainer(ctx, ctr, 0))
 	waitContainerState(t, d2, ctr, runtimeapi.ContainerState_CONTAINER_EXITED, 30*time.Second)
+}
+
+// TestStartupRemovesLeftoversOfVanishedSandbox: dockercri killed while a
+// pod went away (here: its sandbox container removed behind its back while
+// it was down) leaves a checkpoint without container and a created,
+// never-started container of that pod. The next dockercri removes both at
+// start-up; another pod's never-started container stays for kubelet.
+func TestStartupRemovesLeftoversOfVanishedSandbox(t *testing.T) {
+	d1 := startDaemon(t)
+	gone, goneCfg := runSandbox(t, d1)
+	orphan, _ := createContainer(t, d1, gone, goneCfg)
+	live, liveCfg := runSandbox(t, d1)
+	kept, _ := createContainer(t, d1, live, liveCfg)
+	require.NoError(t, d1.cmd.Process.Kill())
+	<-d1.done
+	require.NoError(t, dockerCli.ContainerRemove(testCtx(t), gone, container.RemoveOptions{Force: true}))
+
+	d2 := startDaemon(t, withRootDir(d1.rootDir))
+	registerSandboxCleanup(t, d2, live, liveCfg)
+	_, err := os.Stat(d2.checkpointPath(gone))
+	assert.True(t, os.IsNotExist(err), "checkpoint of the vanished sandbox removed: %v", err)
+	_, err = dockerCli.ContainerInspect(testCtx(t), orphan)
+	assert.True(t, cerrdefs.IsNotFound(err), "never-started container of the vanished sandbox removed: %v", err)
+	items, err := d2.runtime.ListPodSandbox(testCtx(t), nil)
+	require.NoError(t, err)
+	assert.False(t, slices.ContainsFunc(items, func(s *runtimeapi.PodSandbox) bool { return s.GetId() == gone }), "the vanished pod is not listed")
+	assert.Equal(t, runtimeapi.ContainerState_CONTAINER_CREATED, containerStatus(t, d2, kept).GetState(), "a live pod's created container is kubelet's to start")
 }

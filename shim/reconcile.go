@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -13,20 +15,87 @@ import (
 // ones may belong to a RunPodSandbox still in flight.
 const orphanAge = time.Minute
 
-// reconcile settles what a dockercri killed in the middle of
-// RunPodSandbox left: a sandbox container that was created but never
-// started and has no checkpoint is removed, and a CNI ADD that the
-// checkpoint marks as begun but holds no result of is completed or rolled
-// back (reconcileNetworks). Everything else a crash can leave is already
-// visible to kubelet, which cleans it up through the normal calls (a
-// checkpoint without container is listed NOTREADY, and its stop runs the
-// CNI DEL its mark asks for; a created container is started or removed by
-// kubelet).
+// reconcile settles what a dockercri killed in the middle of a call left
+// behind, before the socket serves:
+//   - a sandbox container created but never started and never recorded in
+//     a checkpoint is removed (RunPodSandbox was cut short);
+//   - a CNI ADD the checkpoint marks as begun but holds no result of is
+//     completed or rolled back (reconcileNetworks);
+//   - a checkpoint whose sandbox container is gone, once its network is
+//     released, is removed (RemovePodSandbox or a rollback was cut short);
+//   - a CRI container created but never started whose sandbox container is
+//     gone is removed (CreateContainer was cut short while its pod went).
+//
+// A created container whose pod still exists is left alone: kubelet may
+// hold its id, and it starts or removes it through the normal calls.
 func (s *Service) reconcile(ctx context.Context) error {
 	if err := s.reconcileSandboxes(ctx); err != nil {
 		return err
 	}
-	return s.reconcileNetworks(ctx)
+	if err := s.reconcileNetworks(ctx); err != nil {
+		return err
+	}
+	sandboxes, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeSandbox)
+	if err != nil {
+		return err
+	}
+	exists := make(map[string]bool, len(sandboxes))
+	for _, sb := range sandboxes {
+		exists[sb.ID] = true
+	}
+	if err := s.reconcileCheckpoints(ctx, exists); err != nil {
+		return err
+	}
+	return s.reconcileContainers(ctx, exists)
+}
+
+// reconcileCheckpoints removes checkpoints without a sandbox container whose
+// network holds nothing (a DEL that failed keeps its checkpoint, so that
+// stopping the pod retries it).
+func (s *Service) reconcileCheckpoints(ctx context.Context, exists map[string]bool) error {
+	ids, err := s.checkpoints.list()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if exists[id] {
+			continue
+		}
+		cp, err := s.checkpoints.read(id)
+		if err != nil || (cp.Dockercri != nil && cp.Dockercri.NetworkSetUp) {
+			continue
+		}
+		if err := s.checkpoints.remove(id); err != nil {
+			return err
+		}
+		log(ctx).WithField("sandbox", id).Warn("removed the checkpoint of a sandbox whose container is gone")
+	}
+	return nil
+}
+
+// reconcileContainers removes never-started CRI containers whose sandbox
+// container is gone.
+func (s *Service) reconcileContainers(ctx context.Context, exists map[string]bool) error {
+	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeContainer)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		c := &list[i]
+		sandbox := c.Labels[translate.LabelSandboxID]
+		// No age limit: a container cannot be created for a sandbox that
+		// does not exist, so whatever its age it will never run.
+		if c.State != "created" || sandbox == "" || exists[sandbox] {
+			continue
+		}
+		logger := log(ctx).WithFields(logrus.Fields{"container": c.ID, "sandbox": sandbox})
+		if err := s.engine.RemoveContainer(ctx, c.ID); err != nil && !docker.IsNotFound(err) {
+			logger.WithError(err).Warn("reconcile: removing a never-started container of a removed sandbox")
+			continue
+		}
+		logger.Warn("removed a never-started container whose sandbox is gone")
+	}
+	return nil
 }
 
 func (s *Service) reconcileSandboxes(ctx context.Context) error {

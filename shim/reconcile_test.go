@@ -16,6 +16,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -161,19 +162,24 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 		wantIPs  []string
 		wantMark bool
 		leased   bool
+		removed  bool
 	}{
 		{name: "ADD completed, sandbox running", id: completed, wantIPs: []string{"10.1.0.100"}, wantMark: true, leased: true},
 		{name: "ADD cut short", id: cutShort},
 		{name: "sandbox not running", id: stopped},
-		{name: "sandbox container gone", id: gone},
+		{name: "sandbox container gone", id: gone, removed: true},
 		{name: "result already recorded", id: settled, wantIPs: []string{"10.1.0.102"}, wantMark: true, leased: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cp, err := svc.checkpoints.read(tt.id)
-			require.NoError(t, err, "the checkpoint stays for kubelet")
-			assert.Equal(t, tt.wantIPs, cp.Dockercri.IPs)
-			assert.Equal(t, tt.wantMark, cp.Dockercri.NetworkSetUp)
+			if tt.removed {
+				assert.Equal(t, errdefs.ErrNotFound, errdefs.Class(err), "released, then removed: nothing is left of the pod")
+			} else {
+				require.NoError(t, err, "the checkpoint stays for kubelet")
+				assert.Equal(t, tt.wantIPs, cp.Dockercri.IPs)
+				assert.Equal(t, tt.wantMark, cp.Dockercri.NetworkSetUp)
+			}
 			net.mu.Lock()
 			_, leased := net.leased[tt.id]
 			net.mu.Unlock()
@@ -184,4 +190,52 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "10.1.0.100", st.Status.Network.Ip, "the completed set-up's IP is reported")
 	assert.Equal(t, 3, net.teardown, "one DEL per interrupted set-up, none for the others")
+}
+
+// TestReconcileRemovesLeftovers: at start-up a checkpoint whose sandbox
+// container is gone (and whose network holds nothing) is removed, as are
+// never-started containers of a sandbox that is gone (whatever their age);
+// a never-started container of a live sandbox and a checkpoint whose DEL is
+// still owed are left alone.
+func TestReconcileRemovesLeftovers(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	clock := now.Add(-2 * orphanAge)
+	engine := dockertest.New(
+		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}),
+		dockertest.WithClock(func() time.Time { return clock }),
+	)
+	mk := func(name string, labels map[string]string) string {
+		id, _, err := engine.CreateContainer(ctx, name, &container.Config{Image: testPauseImage, Labels: labels}, &container.HostConfig{}, nil)
+		require.NoError(t, err)
+		return id
+	}
+	liveSandbox := mk("k8s_POD_a_ns_u1_0", map[string]string{translate.LabelType: translate.TypeSandbox})
+	require.NoError(t, engine.StartContainer(ctx, liveSandbox))
+	goneSandbox := strings.Repeat("cd", 32)
+	owedDel := strings.Repeat("ef", 32)
+	ctr := func(name, sandbox string) string {
+		return mk(name, map[string]string{translate.LabelType: translate.TypeContainer, translate.LabelSandboxID: sandbox})
+	}
+	orphan := ctr("k8s_app_b_ns_u2_0", goneSandbox)
+	kept := ctr("k8s_app_a_ns_u1_0", liveSandbox)
+	clock = now
+	young := ctr("k8s_app_c_ns_u3_0", goneSandbox)
+
+	root := t.TempDir()
+	svc, err := New(Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	require.NoError(t, err)
+	require.NoError(t, svc.checkpoints.write(liveSandbox, &sandboxCheckpoint{Name: "a", Namespace: "ns"}))
+	require.NoError(t, svc.checkpoints.write(goneSandbox, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
+	// No network plugin to release it with: the DEL stays owed.
+	require.NoError(t, svc.checkpoints.write(owedDel, &sandboxCheckpoint{Name: "d", Namespace: "ns", Dockercri: &checkpointExtra{NetworkSetUp: true}}))
+	svc.Start(ctx)
+	defer svc.Close()
+
+	ids, err := svc.checkpoints.list()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{liveSandbox, owedDel}, ids)
+	assert.ElementsMatch(t, []string{liveSandbox, kept}, engine.ContainerIDs())
+	assert.NotContains(t, engine.ContainerIDs(), orphan)
+	assert.NotContains(t, engine.ContainerIDs(), young)
 }
