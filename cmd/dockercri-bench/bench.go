@@ -35,6 +35,8 @@ type bench struct {
 	pid    int         // dockercri's PID
 	dpid   int         // dockerd's PID (0 if not found)
 
+	metricsAddr string // dockercri's /metrics, when the bench started it
+
 	docker        *client.Client
 	dockerVersion string
 	conn          *grpc.ClientConn
@@ -119,10 +121,15 @@ func (b *bench) connectDaemon(ctx context.Context) error {
 		if logPath == "" {
 			logPath = filepath.Join(b.tmp, "dockercri.log")
 		}
-		d, ep, err := startDaemon(b.o.dockercriBin, b.tmp, logPath, b.o)
+		addr, err := freeLoopbackAddr()
 		if err != nil {
 			return err
 		}
+		d, ep, err := startDaemon(b.o.dockercriBin, b.tmp, logPath, addr, b.o)
+		if err != nil {
+			return err
+		}
+		b.metricsAddr = addr
 		b.daemon, b.pid, endpoint, alive = d, d.pid(), ep, d.exited
 	}
 	conn, err := dialCRI(ctx, endpoint, alive)

@@ -35,7 +35,7 @@ type daemonProc struct {
 // startDaemon starts bin on a socket and root under dir with Docker's
 // bridge network, in its own process group (a terminal Ctrl-C reaches the
 // bench only, which then cleans up and stops the daemon by PID).
-func startDaemon(bin, dir, logPath string, o *options) (*daemonProc, string, error) {
+func startDaemon(bin, dir, logPath, metricsAddr string, o *options) (*daemonProc, string, error) {
 	abs, err := filepath.Abs(bin)
 	if err != nil {
 		return nil, "", err
@@ -51,6 +51,9 @@ func startDaemon(bin, dir, logPath string, o *options) (*daemonProc, string, err
 	}
 	if o.dockerEndpoint != "" {
 		args = append(args, "--docker-endpoint", o.dockerEndpoint)
+	}
+	if metricsAddr != "" {
+		args = append(args, "--metrics-bind-addr", metricsAddr)
 	}
 	args = append(args, o.daemonArgs...)
 	logFile, err := os.Create(logPath)

@@ -81,6 +81,14 @@ func printTable(w io.Writer, r *results) {
 	}
 	tw.Flush()
 
+	if len(r.Resources.ServerSide) > 0 {
+		fmt.Fprintln(w, "\ndockercri's own time for the steady-state calls (its gRPC-boundary histogram; bucket bounds, ms):")
+		for _, s := range r.Resources.ServerSide {
+			fmt.Fprintf(w, "  %-20s n=%-5d p50 ≤ %-5s p99 ≤ %-5s %.1f%% ≤ 0.5 ms\n",
+				s.Method, s.N, formatBound(s.P50LeMs), formatBound(s.P99LeMs), 100*s.ShareLe05Ms)
+		}
+	}
+
 	fmt.Fprintln(w, "\nraw equivalents:")
 	seen := map[string]bool{}
 	for _, c := range r.Calls {

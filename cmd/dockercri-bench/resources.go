@@ -11,6 +11,9 @@ type resources struct {
 	Lifecycle *lifecycleResult `json:"lifecycle,omitempty"`
 	Steady    *steadyResult    `json:"steady,omitempty"`
 	RSSRun    *rssRunResult    `json:"rss_growth,omitempty"`
+	// ServerSide is dockercri's own timing of the steady-state calls (its
+	// gRPC boundary histogram), when the bench started the daemon.
+	ServerSide []serverSide `json:"dockercri_server_side_steady,omitempty"`
 }
 
 // idleResult is dockercri right after start-up, before any pod.

@@ -61,8 +61,15 @@ func (b *bench) steadyScenario(ctx context.Context) (retErr error) {
 	b.res.Steady = &steadyResult{Pods: m, RSSKB: rss, IdleCPUPerSec: cpu}
 
 	calls := b.steadyCalls(pods)
+	before := b.scrapeServerSide(ctx)
 	if err := b.alternate(ctx, scSteady, calls); err != nil {
 		return err
+	}
+	if after := b.scrapeServerSide(ctx); before != nil && after != nil {
+		b.res.ServerSide = serverSideBetween(before, after, []string{
+			"ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus",
+			"ListContainerStats", "ImageFsInfo", "ListImages", "Status",
+		})
 	}
 	if b.o.execIterations > 0 {
 		return b.alternate(ctx, scExec, []pairCall{b.execCall(pods)})
@@ -139,4 +146,18 @@ func expectAtLeast(what string, got, want int) error {
 		return fmt.Errorf("%s returned %d items, want at least %d", what, got, want)
 	}
 	return nil
+}
+
+// scrapeServerSide reads dockercri's call histograms; nil when the bench
+// did not start the daemon (or /metrics does not answer).
+func (b *bench) scrapeServerSide(ctx context.Context) map[string]buckets {
+	if b.metricsAddr == "" {
+		return nil
+	}
+	m, err := scrapeRPCBuckets(ctx, b.metricsAddr)
+	if err != nil {
+		logf("reading dockercri's /metrics: %v", err)
+		return nil
+	}
+	return m
 }
