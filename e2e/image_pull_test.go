@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/base64"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func TestPullImageWithBasicAuth(t *testing.T) {
 	spec := &runtimeapi.ImageSpec{Image: ref}
 	_, err := d.images.PullImage(testCtx(t), spec, nil, nil)
 	assert.Error(t, err, "pull without credentials must fail")
-	_, err = d.images.PullImage(testCtx(t), spec, &runtimeapi.AuthConfig{Username: "e2euser", Password: "wrong"}, nil)
+	_, err = d.images.PullImage(testCtx(t), spec, &runtimeapi.AuthConfig{Username: "e2euser", Password: "Wr0ngPassw0rd"}, nil)
 	assert.Error(t, err, "pull with a wrong password must fail")
 
 	t.Run("username+password", func(t *testing.T) {
@@ -99,6 +100,20 @@ func TestPullImageWithBasicAuth(t *testing.T) {
 		imageRef, img := pull(t, d, byDigest, &runtimeapi.AuthConfig{Auth: auth})
 		assertImageRef(t, imageRef, img)
 	})
+
+	// The daemon logs every call at debug level: no form of the secret
+	// may appear (plain, as the auth field, or as Docker's encoded header).
+	logged, err := os.ReadFile(d.stderrPath)
+	require.NoError(t, err)
+	require.Contains(t, string(logged), "PullImage", "the pulls were logged")
+	for _, secret := range []string{
+		"s3cret",
+		base64.StdEncoding.EncodeToString([]byte("e2euser:s3cret")),
+		base64.URLEncoding.EncodeToString([]byte(`{"username":"e2euser","password":"s3cret"`)),
+		"Wr0ngPassw0rd",
+	} {
+		assert.NotContains(t, string(logged), secret, "a registry secret reached the log")
+	}
 }
 
 func TestPullImageAbsentTagFails(t *testing.T) {

@@ -30,13 +30,16 @@ func soakSettings() (int, time.Duration) {
 }
 
 // TestSoak: clients create, start, stop and remove pods and containers at
-// random, also racing each other on the same objects. No call may answer
-// Unknown or Internal, and afterwards nothing is left: no container, no
-// checkpoint, no goroutine beyond the baseline.
+// random, also racing each other on the same objects, with pods on a CNI
+// network. No call may answer Unknown or Internal, and afterwards nothing
+// is left: no container, no checkpoint, no IP lease, no veth, no goroutine
+// beyond the baseline.
 func TestSoak(t *testing.T) {
 	clients, dur := soakSettings()
 	port := freePort(t)
-	d := startDaemon(t, withFlags("--debug-addr", "127.0.0.1:"+strconv.Itoa(port)))
+	cni := newCNIEnv(t)
+	cni.writeConfig(t)
+	d := startDaemon(t, cni.flags(), withFlags("--debug-addr", "127.0.0.1:"+strconv.Itoa(port)))
 	dbg := &daemonDebug{addr: "127.0.0.1:" + strconv.Itoa(port), pid: d.cmd.Process.Pid}
 	time.Sleep(500 * time.Millisecond)
 	baseGoroutines := dbg.goroutines(t)
@@ -145,6 +148,8 @@ func TestSoak(t *testing.T) {
 	entries, err := os.ReadDir(d.rootDir + "/sandbox")
 	require.NoError(t, err)
 	assert.Empty(t, entries, "checkpoints left")
+	assert.Empty(t, cni.leasedIPs(t), "IP leases left")
+	assert.Empty(t, cni.bridgePorts(t), "veths left")
 	require.True(t, eventually(15*time.Second, func() bool { return dbg.goroutines(t) <= baseGoroutines+5 }),
 		"goroutines: %d now, %d before\n%s", dbg.goroutines(t), baseGoroutines, dbg.profile(8<<10))
 }
