@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,14 +53,22 @@ func (p *engineProxy) endpoint() string { return "unix://" + p.path }
 // up starts accepting and forwarding connections.
 func (p *engineProxy) up(t *testing.T) {
 	t.Helper()
+	if err := p.tryUp(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tryUp is up for goroutines other than the test's.
+func (p *engineProxy) tryUp() error {
 	l, err := net.Listen("unix", p.path)
 	if err != nil {
-		t.Fatalf("proxy listen: %v", err)
+		return fmt.Errorf("proxy listen: %w", err)
 	}
 	p.mu.Lock()
 	p.l = l
 	p.mu.Unlock()
 	go p.serve(l)
+	return nil
 }
 
 func (p *engineProxy) serve(l net.Listener) {
@@ -168,5 +179,51 @@ func TestDockerOutage(t *testing.T) {
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatal("test ran out of time")
+	}
+}
+
+// TestStartWhileDockerdUnreachable: dockercri restarted while dockerd does
+// not answer finishes its start-up work as soon as dockerd does: the log
+// follower of a container that kept running is resumed (lines printed
+// meanwhile and after reach the CRI log, none twice), with no restart.
+func TestStartWhileDockerdUnreachable(t *testing.T) {
+	proxy := startEngineProxy(t)
+	d1 := startDaemon(t, withFlags("--docker-endpoint", proxy.endpoint()))
+	sb, sbCfg := runSandbox(t, d1)
+	ctr := runContainer(t, d1, sb, sbCfg, withShell(`i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.1; done`))
+	path := d1.logPath(ctr)
+	lines := func() []string {
+		text, _ := readCRILog(path)
+		return strings.Fields(strings.ReplaceAll(text, "line ", ""))
+	}
+	if !eventually(10*time.Second, func() bool { return len(lines()) >= 3 }) {
+		t.Fatal("no log lines from the first dockercri")
+	}
+	d1.stop(t)
+	proxy.down()
+
+	upErr := make(chan error, 1)
+	go func() {
+		time.Sleep(2 * time.Second) // dockercri starts meanwhile, without dockerd
+		upErr <- proxy.tryUp()
+	}()
+	d2 := startDaemon(t, withRootDir(d1.rootDir), withFlags("--docker-endpoint", proxy.endpoint()))
+	if err := <-upErr; err != nil {
+		t.Fatal(err)
+	}
+	registerSandboxCleanup(t, d2, sb, sbCfg)
+	d2.setLogPath(ctr, path)
+	stderr, err := os.ReadFile(d2.stderrPath)
+	if err != nil || !strings.Contains(string(stderr), "docker engine not reachable yet") {
+		t.Fatalf("the second dockercri should have started without dockerd (%v):\n%s", err, stderr)
+	}
+	before := len(lines())
+	if !eventually(15*time.Second, func() bool { return len(lines()) >= before+10 }) {
+		t.Fatalf("the CRI log did not grow after dockerd came back: %d lines, %d before", len(lines()), before)
+	}
+	for i, l := range lines() {
+		if l != strconv.Itoa(i+1) {
+			t.Fatalf("log line %d is %q: lines lost or repeated", i+1, l)
+		}
 	}
 }

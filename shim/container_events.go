@@ -121,6 +121,8 @@ func (s *Service) watchEvents(ctx context.Context) {
 		s.index.clearResyncRequest()
 		if err := s.resync(ctx); err != nil {
 			log(ctx).WithError(err).Debug("listing containers for the index")
+		} else {
+			s.lateEngineStartup() // dockerd answers: finish start-up if it could not
 		}
 		if s.followEvents(ctx, evs, &seen) {
 			backoff = 100 * time.Millisecond
@@ -186,6 +188,8 @@ func (s *Service) followEvents(ctx context.Context, evs <-chan docker.Event, see
 			if !s.index.isSynced() {
 				if err := s.resync(ctx); err != nil {
 					log(ctx).WithError(err).Debug("relisting containers for the index")
+				} else {
+					s.lateEngineStartup()
 				}
 			}
 		}

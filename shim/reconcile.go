@@ -62,7 +62,7 @@ func (s *Service) reconcileCheckpoints(ctx context.Context, exists map[string]bo
 			continue
 		}
 		cp, err := s.checkpoints.read(id)
-		if err != nil || (cp.Dockercri != nil && cp.Dockercri.NetworkSetUp) {
+		if err != nil || (cp.Dockercri != nil && cp.Dockercri.NetworkSetUp) || s.ownWork(cp) {
 			continue
 		}
 		if err := s.checkpoints.remove(id); err != nil {
@@ -139,7 +139,7 @@ func (s *Service) reconcileNetworks(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		cp, err := s.checkpoints.read(id)
-		if err != nil || cp.Dockercri == nil || !cp.Dockercri.NetworkSetUp || len(cp.Dockercri.IPs) > 0 {
+		if err != nil || cp.Dockercri == nil || !cp.Dockercri.NetworkSetUp || len(cp.Dockercri.IPs) > 0 || s.ownWork(cp) {
 			continue
 		}
 		logger := log(ctx).WithField("sandbox", id)
@@ -172,4 +172,11 @@ func (s *Service) reconcileNetworks(ctx context.Context) error {
 		logger.Warn("rolled back the pod network set-up a previous dockercri was killed in")
 	}
 	return nil
+}
+
+// ownWork reports whether this process wrote the checkpoint: when dockerd
+// answers only after dockercri started serving, reconciliation runs while
+// calls are in flight, and must settle only what a predecessor left.
+func (s *Service) ownWork(cp *sandboxCheckpoint) bool {
+	return cp.createdAt() >= s.startedAt.UnixNano()
 }

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -153,6 +154,7 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 		require.NoError(t, svc.checkpoints.write(id, cp))
 	}
 	svc.SetNetworkPlugin(net)
+	svc.startedAt = time.Now() // a predecessor wrote the checkpoints
 	svc.Start(ctx)
 	defer svc.Close()
 
@@ -229,6 +231,7 @@ func TestReconcileRemovesLeftovers(t *testing.T) {
 	require.NoError(t, svc.checkpoints.write(goneSandbox, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
 	// No network plugin to release it with: the DEL stays owed.
 	require.NoError(t, svc.checkpoints.write(owedDel, &sandboxCheckpoint{Name: "d", Namespace: "ns", Dockercri: &checkpointExtra{NetworkSetUp: true}}))
+	svc.startedAt = time.Now() // a predecessor wrote the checkpoints
 	svc.Start(ctx)
 	defer svc.Close()
 
@@ -238,4 +241,41 @@ func TestReconcileRemovesLeftovers(t *testing.T) {
 	assert.ElementsMatch(t, []string{liveSandbox, kept}, engine.ContainerIDs())
 	assert.NotContains(t, engine.ContainerIDs(), orphan)
 	assert.NotContains(t, engine.ContainerIDs(), young)
+}
+
+// TestStartupWorkRunsWhenDockerAnswersLate: when dockerd does not answer at
+// start-up, the start-up work (here: removing a predecessor's orphaned
+// sandbox) runs as soon as the event watcher reaches it, while checkpoints
+// this process wrote meanwhile are left alone.
+func TestStartupWorkRunsWhenDockerAnswersLate(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Now().Add(-2 * orphanAge)
+	engine := dockertest.New(
+		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}),
+		dockertest.WithClock(func() time.Time { return clock }),
+	)
+	orphan, _, err := engine.CreateContainer(ctx, "k8s_POD_a_ns_u1_0", &container.Config{
+		Image: testPauseImage, Labels: map[string]string{translate.LabelType: translate.TypeSandbox},
+	}, &container.HostConfig{}, nil)
+	require.NoError(t, err)
+	down := errdefs.Wrap(errdefs.ErrUnavailable, errors.New("dockerd is down"))
+	engine.FailNext("Info", down)
+	engine.FailNext("ListContainers", down)
+
+	svc, err := New(Config{RootDir: t.TempDir(), SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	require.NoError(t, err)
+	// Written by this process (a RunPodSandbox in flight): not a leftover.
+	mine := strings.Repeat("12", 32)
+	require.NoError(t, svc.checkpoints.write(mine, &sandboxCheckpoint{Name: "m", Namespace: "ns", Dockercri: &checkpointExtra{CreatedAt: time.Now().UnixNano()}}))
+	svc.Start(ctx)
+	defer svc.Close()
+
+	require.Eventually(t, func() bool {
+		_, err := engine.InspectContainer(ctx, orphan)
+		return docker.IsNotFound(err)
+	}, 5*time.Second, 10*time.Millisecond, "the orphan is removed once dockerd answers")
+	assert.False(t, svc.engineStartupPending())
+	assert.GreaterOrEqual(t, engine.Calls("Info"), 2, "tried at start, done later")
+	_, err = svc.checkpoints.read(mine)
+	assert.NoError(t, err, "this process's own checkpoint is not reconciled away")
 }

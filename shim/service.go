@@ -5,6 +5,7 @@ package shim
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -63,6 +64,12 @@ type Service struct {
 	index          containerIndex
 	dockerRootDir  string
 
+	// startedAt is when this process started: start-up reconciliation
+	// settles only what is older (what a predecessor left).
+	startedAt   time.Time
+	startupMu   sync.Mutex
+	startupDone bool
+
 	// background is the context of the service's own goroutines.
 	background     context.Context
 	stopBackground context.CancelFunc
@@ -78,31 +85,76 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 	s := &Service{
 		cfg: cfg, host: host, checkpoints: cps, names: newRegistrar(),
 		stats: newStatsCollector(), background: bg, stopBackground: stop,
+		startedAt: time.Now(),
 	}
 	s.engine = &indexedEngine{Engine: engine, index: &s.index}
 	return s, nil
 }
 
-// Start does the start-up work that needs the engine: it records Docker's
-// cgroup driver and runtimes, and makes sure the sandbox image exists.
-// Failures are logged, not fatal: dockercri must come up while dockerd is
-// down and recover when it returns.
+// Start launches the event watcher and does the start-up work that needs
+// the engine (engineStartup). Failures are logged, not fatal: dockercri
+// must come up while dockerd is down; the work then runs as soon as the
+// watcher reaches dockerd.
 func (s *Service) Start(ctx context.Context) {
-	log := logrus.WithField("phase", "startup")
 	go s.watchEvents(s.background)
+	if err := s.engineStartup(ctx); err != nil {
+		logrus.WithField("phase", "startup").WithError(err).Warn("docker engine not reachable yet; the start-up work runs when it answers")
+	}
+}
+
+// engineStartupTimeout bounds the start-up work when it runs late.
+const engineStartupTimeout = 2 * time.Minute
+
+// engineStartup records Docker's cgroup driver and runtimes, makes sure
+// the sandbox image exists, settles what a killed predecessor left
+// (reconcile) and resumes the CRI log followers. It runs once to the end:
+// a call after it succeeded does nothing; one that failed is retried by
+// the next (every event-stream connection tries).
+func (s *Service) engineStartup(ctx context.Context) error {
+	s.startupMu.Lock()
+	defer s.startupMu.Unlock()
+	if s.startupDone {
+		return nil
+	}
+	log := logrus.WithField("phase", "startup")
 	if err := s.refreshEngineFacts(ctx); err != nil {
-		log.WithError(err).Warn("docker engine not reachable yet; will retry on demand")
-		return
+		return err
 	}
 	if err := s.ensureSandboxImage(ctx); err != nil {
 		log.WithError(err).Warn("sandbox image not ready yet")
 	}
 	if err := s.reconcile(ctx); err != nil {
-		log.WithError(err).Warn("start-up reconciliation")
+		return fmt.Errorf("start-up reconciliation: %w", err)
 	}
 	if err := s.resumeLogs(ctx); err != nil {
-		log.WithError(err).Warn("resuming container logs")
+		return fmt.Errorf("resuming container logs: %w", err)
 	}
+	s.startupDone = true
+	return nil
+}
+
+// engineStartupPending reports whether engineStartup has yet to succeed.
+func (s *Service) engineStartupPending() bool {
+	s.startupMu.Lock()
+	defer s.startupMu.Unlock()
+	return !s.startupDone
+}
+
+// lateEngineStartup runs engineStartup in the background after dockerd
+// became reachable later than dockercri started.
+func (s *Service) lateEngineStartup() {
+	if !s.engineStartupPending() {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(s.background, engineStartupTimeout)
+		defer cancel()
+		if err := s.engineStartup(ctx); err != nil {
+			logrus.WithField("phase", "startup").WithError(err).Warn("start-up work failed; retried on the next docker connection")
+			return
+		}
+		logrus.WithField("phase", "startup").Info("docker engine reachable: start-up work done")
+	}()
 }
 
 // SetLogManager wires the CRI log writer (before Start).
