@@ -5,7 +5,10 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -27,6 +30,10 @@ func TestListSeesChangesBehindItsBack(t *testing.T) {
 		return out
 	}
 	require.Equal(t, runtimeapi.ContainerState_CONTAINER_RUNNING, list()[a], "read-your-writes after StartContainer")
+	// Statuses are served from cached inspect data from here on.
+	require.Equal(t, runtimeapi.ContainerState_CONTAINER_RUNNING, containerStatus(t, d, a).GetState())
+	require.Equal(t, runtimeapi.ContainerState_CONTAINER_RUNNING, containerStatus(t, d, b).GetState())
+	require.Equal(t, runtimeapi.PodSandboxState_SANDBOX_READY, sandboxStatus(t, d, sb).GetState())
 
 	require.NoError(t, dockerCli.ContainerKill(testCtx(t), a, "KILL"))
 	require.NoError(t, dockerCli.ContainerRemove(testCtx(t), b, container.RemoveOptions{Force: true}))
@@ -37,4 +44,15 @@ func TestListSeesChangesBehindItsBack(t *testing.T) {
 		return l[a] == runtimeapi.ContainerState_CONTAINER_EXITED && !bListed
 	}), "docker kill / docker rm -f not reflected within a second: %v", list())
 	t.Logf("reflected after %s", time.Since(start).Round(time.Millisecond))
+	require.True(t, eventually(time.Second, func() bool {
+		_, err := d.runtime.ContainerStatus(testCtx(t), b, false)
+		return status.Code(err) == codes.NotFound && containerStatus(t, d, a).GetState() == runtimeapi.ContainerState_CONTAINER_EXITED
+	}), "ContainerStatus does not reflect docker kill / docker rm -f within a second")
+	assert.Equal(t, int32(137), containerStatus(t, d, a).GetExitCode())
+
+	// The same for the sandbox: stopped behind dockercri's back.
+	require.NoError(t, dockerCli.ContainerKill(testCtx(t), sb, "KILL"))
+	require.True(t, eventually(time.Second, func() bool {
+		return sandboxStatus(t, d, sb).GetState() == runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+	}), "PodSandboxStatus does not reflect docker kill within a second")
 }
