@@ -23,7 +23,10 @@ func criDockerdPod(t *testing.T, root, logDir string) (sandboxID, containerID, l
 	uid := runID + "-cridockerd-uid"
 	name, ns := "legacy-web", testNamespace
 	sb, err := dockerCli.ContainerCreate(ctx, &container.Config{
-		Image: "localhost/dockercri/pause:1",
+		// cri-dockerd runs its own --pod-infra-container-image, never
+		// dockercri's built-in one (which a fresh dockerd does not have
+		// before dockercri first starts): a shell that exits on SIGTERM.
+		Image: busyboxImage, Cmd: []string{"sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"},
 		Labels: map[string]string{
 			"io.kubernetes.docker.type": "podsandbox", "io.kubernetes.pod.name": name,
 			"io.kubernetes.pod.namespace": ns, "io.kubernetes.pod.uid": uid,
