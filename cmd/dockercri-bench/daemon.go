@@ -24,8 +24,10 @@ const (
 	maxMsgSize = 16 << 20
 )
 
-// daemonProc is a dockercri process the bench started (and must stop).
+// daemonProc is a process the bench started (and must stop): dockercri,
+// or the canned gRPC server of the floor measurement.
 type daemonProc struct {
+	name    string
 	cmd     *exec.Cmd
 	logPath string
 	done    chan struct{}
@@ -33,8 +35,7 @@ type daemonProc struct {
 }
 
 // startDaemon starts bin on a socket and root under dir with Docker's
-// bridge network, in its own process group (a terminal Ctrl-C reaches the
-// bench only, which then cleans up and stops the daemon by PID).
+// bridge network.
 func startDaemon(bin, dir, logPath, metricsAddr string, o *options) (*daemonProc, string, error) {
 	abs, err := filepath.Abs(bin)
 	if err != nil {
@@ -56,23 +57,31 @@ func startDaemon(bin, dir, logPath, metricsAddr string, o *options) (*daemonProc
 		args = append(args, "--metrics-bind-addr", metricsAddr)
 	}
 	args = append(args, o.daemonArgs...)
+	d, err := startProc("dockercri", abs, args, logPath)
+	return d, endpoint, err
+}
+
+// startProc starts bin with args, its output in logPath, in its own
+// process group (a terminal Ctrl-C reaches the bench only, which then
+// cleans up and stops it by PID).
+func startProc(name, bin string, args []string, logPath string) (*daemonProc, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(abs, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("start %s: %w", abs, err)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	d := &daemonProc{cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	d := &daemonProc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
 	go func() {
 		d.waitErr = cmd.Wait()
 		close(d.done)
 	}()
-	return d, endpoint, nil
+	return d, nil
 }
 
 func (d *daemonProc) pid() int { return d.cmd.Process.Pid }
@@ -81,7 +90,7 @@ func (d *daemonProc) pid() int { return d.cmd.Process.Pid }
 func (d *daemonProc) exited() error {
 	select {
 	case <-d.done:
-		return fmt.Errorf("dockercri exited: %v", d.waitErr)
+		return fmt.Errorf("%s exited: %v", d.name, d.waitErr)
 	default:
 		return nil
 	}
@@ -100,7 +109,7 @@ func (d *daemonProc) stop() error {
 	case <-time.After(daemonStopTimeout):
 		_ = d.cmd.Process.Kill()
 		<-d.done
-		return fmt.Errorf("dockercri did not exit within %s of SIGTERM; killed", daemonStopTimeout)
+		return fmt.Errorf("%s did not exit within %s of SIGTERM; killed", d.name, daemonStopTimeout)
 	}
 }
 

@@ -46,26 +46,39 @@ func (b *bench) step(ctx context.Context, scenario, call, side string, fn func(c
 	return b.rec.timed(scenario, call, side, run)
 }
 
+// criPath is a CRI server the lifecycle calls go to: dockercri, or the
+// canned server of the floor measurement.
+type criPath struct {
+	side string
+	rt   runtimeapi.RuntimeServiceClient
+}
+
+func (b *bench) dockercriPath() criPath { return criPath{side: sideCRI, rt: b.rt} }
+
 // criStartPod runs p's sandbox and container through dockercri.
 func (b *bench) criStartPod(ctx context.Context, scenario string, p *pod) (sid, cid string, err error) {
-	err = b.step(ctx, scenario, "RunPodSandbox", sideCRI, func(ctx context.Context) error {
-		r, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: p.sandbox})
+	return b.startPodVia(ctx, b.dockercriPath(), scenario, p)
+}
+
+func (b *bench) startPodVia(ctx context.Context, via criPath, scenario string, p *pod) (sid, cid string, err error) {
+	err = b.step(ctx, scenario, "RunPodSandbox", via.side, func(ctx context.Context) error {
+		r, err := via.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: p.sandbox})
 		sid = r.GetPodSandboxId()
 		return err
 	})
 	if err != nil {
 		return "", "", err
 	}
-	err = b.step(ctx, scenario, "CreateContainer", sideCRI, func(ctx context.Context) error {
-		r, err := b.rt.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sid, Config: p.container, SandboxConfig: p.sandbox})
+	err = b.step(ctx, scenario, "CreateContainer", via.side, func(ctx context.Context) error {
+		r, err := via.rt.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sid, Config: p.container, SandboxConfig: p.sandbox})
 		cid = r.GetContainerId()
 		return err
 	})
 	if err != nil {
 		return sid, "", err
 	}
-	err = b.step(ctx, scenario, "StartContainer", sideCRI, func(ctx context.Context) error {
-		_, err := b.rt.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: cid})
+	err = b.step(ctx, scenario, "StartContainer", via.side, func(ctx context.Context) error {
+		_, err := via.rt.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: cid})
 		return err
 	})
 	return sid, cid, err
@@ -73,32 +86,39 @@ func (b *bench) criStartPod(ctx context.Context, scenario string, p *pod) (sid, 
 
 // criStopPod stops and removes a pod through dockercri, as kubelet does.
 func (b *bench) criStopPod(ctx context.Context, scenario, sid, cid string) error {
+	return b.stopPodVia(ctx, b.dockercriPath(), scenario, podIDs{sid, cid})
+}
+
+// podIDs are a running pod's sandbox and container ids.
+type podIDs struct{ sid, cid string }
+
+func (b *bench) stopPodVia(ctx context.Context, via criPath, scenario string, ids podIDs) error {
 	steps := []struct {
 		call string
 		fn   func(context.Context) error
 	}{
 		{"StopContainer", func(ctx context.Context) error {
-			_, err := b.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: cid, Timeout: 0})
+			_, err := via.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: ids.cid, Timeout: 0})
 			return err
 		}},
 		{"RemoveContainer", func(ctx context.Context) error {
-			_, err := b.rt.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: cid})
+			_, err := via.rt.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: ids.cid})
 			return err
 		}},
 		{"StopPodSandbox", func(ctx context.Context) error {
-			_, err := b.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sid})
+			_, err := via.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: ids.sid})
 			return err
 		}},
 		{"RemovePodSandbox", func(ctx context.Context) error {
-			_, err := b.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sid})
+			_, err := via.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: ids.sid})
 			return err
 		}},
 	}
 	for i, s := range steps {
-		if cid == "" && i < 2 {
+		if ids.cid == "" && i < 2 {
 			continue // the container was never created
 		}
-		if err := b.step(ctx, scenario, s.call, sideCRI, s.fn); err != nil {
+		if err := b.step(ctx, scenario, s.call, via.side, s.fn); err != nil {
 			return err
 		}
 	}
@@ -107,11 +127,15 @@ func (b *bench) criStopPod(ctx context.Context, scenario, sid, cid string) error
 
 // criLifecycle is one whole pod life through dockercri.
 func (b *bench) criLifecycle(ctx context.Context, scenario string, p *pod) error {
-	sid, cid, err := b.criStartPod(ctx, scenario, p)
+	return b.lifecycleVia(ctx, b.dockercriPath(), scenario, p)
+}
+
+func (b *bench) lifecycleVia(ctx context.Context, via criPath, scenario string, p *pod) error {
+	sid, cid, err := b.startPodVia(ctx, via, scenario, p)
 	if err != nil {
 		return err
 	}
-	return b.criStopPod(ctx, scenario, sid, cid)
+	return b.stopPodVia(ctx, via, scenario, podIDs{sid, cid})
 }
 
 // rawLifecycle does what criLifecycle makes dockerd do, straight against

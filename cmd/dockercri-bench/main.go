@@ -46,6 +46,8 @@ type options struct {
 	dockerLogMaxSize string
 	dockerLogMaxFile int
 	daemonArgs       []string
+
+	serveCanned string // internal: run as the floor's canned server
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -75,11 +77,15 @@ func parseFlags(args []string) (*options, error) {
 		o.daemonArgs = append(o.daemonArgs, v)
 		return nil
 	})
+	fs.StringVar(&o.serveCanned, "serve-canned", "", "internal: serve canned CRI answers from this directory (the floor measurement starts the bench itself this way)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.serveCanned != "" {
+		return o, nil
 	}
 	if (o.dockercriBin == "") == (o.endpoint == "") {
 		return nil, fmt.Errorf("give exactly one of --dockercri-bin and --endpoint")
@@ -107,6 +113,13 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dockercri-bench:", err)
 		os.Exit(2)
+	}
+	if o.serveCanned != "" {
+		if err := serveCanned(o.serveCanned); err != nil {
+			fmt.Fprintln(os.Stderr, "dockercri-bench --serve-canned:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	go func() {

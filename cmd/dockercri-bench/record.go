@@ -91,6 +91,11 @@ type callResult struct {
 	Docker    *dist    `json:"raw,omitempty"`
 	RatioP50  *float64 `json:"ratio_p50,omitempty"`
 	RatioP99  *float64 `json:"ratio_p99,omitempty"`
+	// Floor is the same call to the canned gRPC server (floor.go), and
+	// the ratios dockercri/floor.
+	Floor         *dist    `json:"floor,omitempty"`
+	FloorRatioP50 *float64 `json:"ratio_floor_p50,omitempty"`
+	FloorRatioP99 *float64 `json:"ratio_floor_p99,omitempty"`
 }
 
 func (r *recorder) rows() []callResult {
@@ -103,6 +108,10 @@ func (r *recorder) rows() []callResult {
 		if row.Dockercri != nil && row.Docker != nil {
 			row.RatioP50 = ratio(row.Dockercri.P50, row.Docker.P50)
 			row.RatioP99 = ratio(row.Dockercri.P99, row.Docker.P99)
+		}
+		if row.Floor = summarize(r.samples[k][sideFloor]); row.Floor != nil && row.Dockercri != nil {
+			row.FloorRatioP50 = ratio(row.Dockercri.P50, row.Floor.P50)
+			row.FloorRatioP99 = ratio(row.Dockercri.P99, row.Floor.P99)
 		}
 		out = append(out, row)
 	}

@@ -89,6 +89,8 @@ func printTable(w io.Writer, r *results) {
 		}
 	}
 
+	printFloor(w, r)
+
 	fmt.Fprintln(w, "\nraw equivalents:")
 	seen := map[string]bool{}
 	for _, c := range r.Calls {
@@ -147,3 +149,28 @@ func ratioCol(v *float64) string {
 }
 
 func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
+
+// printFloor writes the canned server's figures: the least a CRI server
+// can spend here (floor.go).
+func printFloor(w io.Writer, r *results) {
+	header := false
+	for _, c := range r.Calls {
+		if c.Floor == nil || c.Dockercri == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nfloor: a gRPC server answering dockercri's own List bytes from memory (ms):")
+			header = true
+		}
+		fmt.Fprintf(w, "  %-16s floor p50 %.2f p99 %.2f   dockercri p50 %.2f p99 %.2f   × p50 %s p99 %s\n",
+			c.Call, c.Floor.P50, c.Floor.P99, c.Dockercri.P50, c.Dockercri.P99, ratioCol(c.FloorRatioP50), ratioCol(c.FloorRatioP99))
+	}
+	if f := r.Resources.Floor; f != nil {
+		fmt.Fprintf(w, "floor: a gRPC server answering the 7 lifecycle calls (N=%d, C=%d): %.3f s CPU per 100 pods",
+			f.Pods, f.Concurrency, f.GRPCCPUPer100)
+		if f.AdapterFloorPer100 > 0 {
+			fmt.Fprintf(w, "; + the bare Docker client = %.3f s, the least any CRI-over-Docker adapter spends", f.AdapterFloorPer100)
+		}
+		fmt.Fprintln(w)
+	}
+}

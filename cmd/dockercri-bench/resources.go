@@ -11,6 +11,8 @@ type resources struct {
 	Lifecycle *lifecycleResult `json:"lifecycle,omitempty"`
 	Steady    *steadyResult    `json:"steady,omitempty"`
 	RSSRun    *rssRunResult    `json:"rss_growth,omitempty"`
+	// Floor is the canned gRPC server's cost (see floor.go).
+	Floor *floorResult `json:"floor,omitempty"`
 	// ServerSide is dockercri's own timing of the steady-state calls (its
 	// gRPC boundary histogram), when the bench started the daemon.
 	ServerSide []serverSide `json:"dockercri_server_side_steady,omitempty"`

@@ -17,11 +17,12 @@ const (
 type steadyPod struct{ sid, cid, uid string }
 
 // pairCall is one steady-state call and its raw equivalent; i picks the
-// pod a per-object call targets (rotating through the M pods).
+// pod a per-object call targets (rotating through the M pods). floor, when
+// set, is the same call to the canned server (floor.go).
 type pairCall struct {
-	name, rawDesc string
-	iterations    int
-	cri, raw      func(ctx context.Context, i int) error
+	name, rawDesc   string
+	iterations      int
+	cri, raw, floor func(ctx context.Context, i int) error
 }
 
 // steadyResult is dockercri's cost while M pods run.
@@ -60,7 +61,16 @@ func (b *bench) steadyScenario(ctx context.Context) (retErr error) {
 	rss, _ := rssKB(b.pid)
 	b.res.Steady = &steadyResult{Pods: m, RSSKB: rss, IdleCPUPerSec: cpu}
 
-	calls := b.steadyCalls(pods)
+	floor, err := b.startFloor(ctx)
+	if err != nil {
+		return fmt.Errorf("canned gRPC server: %w", err)
+	}
+	defer func() {
+		if err := floor.close(); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	calls := b.steadyCalls(pods, floor)
 	before := b.scrapeServerSide(ctx)
 	if err := b.alternate(ctx, scSteady, calls); err != nil {
 		return err
@@ -71,14 +81,17 @@ func (b *bench) steadyScenario(ctx context.Context) (retErr error) {
 			"ListContainerStats", "ImageFsInfo", "ListImages", "Status",
 		})
 	}
+	if err := b.floorLifecycle(ctx, floor); err != nil {
+		return err
+	}
 	if b.o.execIterations > 0 {
 		return b.alternate(ctx, scExec, []pairCall{b.execCall(pods)})
 	}
 	return nil
 }
 
-// alternate runs every call's iterations, both sides per iteration, the
-// dockercri side first on even iterations and the raw side first on odd.
+// alternate runs every call's iterations, every side per iteration, which
+// side goes first rotating from one iteration to the next.
 func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall) error {
 	maxIter := 0
 	for _, c := range calls {
@@ -90,15 +103,9 @@ func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall
 			if k >= c.iterations {
 				continue
 			}
-			type run struct {
-				side string
-				fn   func(context.Context, int) error
-			}
-			order := []run{{sideCRI, c.cri}, {sideRaw, c.raw}}
-			if k%2 == 1 {
-				order[0], order[1] = order[1], order[0]
-			}
-			for _, r := range order {
+			order := c.sides()
+			for j := range order {
+				r := order[(j+k)%len(order)]
 				time.Sleep(b.o.gap)
 				if err := b.step(ctx, scenario, c.name, r.side, func(ctx context.Context) error { return r.fn(ctx, k) }); err != nil {
 					return err
@@ -110,6 +117,21 @@ func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall
 		}
 	}
 	return nil
+}
+
+// sideCall is one side's function of a pairCall.
+type sideCall struct {
+	side string
+	fn   func(context.Context, int) error
+}
+
+// sides lists the call's sides in their base order.
+func (c pairCall) sides() []sideCall {
+	out := []sideCall{{sideCRI, c.cri}, {sideRaw, c.raw}}
+	if c.floor != nil {
+		out = append(out, sideCall{sideFloor, c.floor})
+	}
+	return out
 }
 
 // stopSteadyPods removes the steady pods through dockercri (untimed).

@@ -18,7 +18,8 @@ import (
 
 // steadyCalls are the calls kubelet makes over and over on a node with
 // running pods, each with the Docker call(s) that answer the same question.
-func (b *bench) steadyCalls(pods []steadyPod) []pairCall {
+// The unfiltered Lists also go to the canned server (floor.go).
+func (b *bench) steadyCalls(pods []steadyPod, floor *floorServer) []pairCall {
 	m, k := len(pods), b.o.iterations
 	pick := func(i int) steadyPod { return pods[i%m] }
 	typeFilter := func(typ string, kv ...string) filters.Args {
@@ -46,6 +47,13 @@ func (b *bench) steadyCalls(pods []steadyPod) []pairCall {
 					return err
 				}
 				return expectAtLeast("ContainerList", len(l), m)
+			},
+			floor: func(ctx context.Context, _ int) error {
+				r, err := floor.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("canned ListPodSandbox", len(r.Items), m)
 			}},
 		{name: "ListContainers", rawDesc: "ContainerList all, label type=container", iterations: k,
 			cri: func(ctx context.Context, _ int) error {
@@ -61,6 +69,13 @@ func (b *bench) steadyCalls(pods []steadyPod) []pairCall {
 					return err
 				}
 				return expectAtLeast("ContainerList", len(l), m)
+			},
+			floor: func(ctx context.Context, _ int) error {
+				r, err := floor.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+				if err != nil {
+					return err
+				}
+				return expectAtLeast("canned ListContainers", len(r.Containers), m)
 			}},
 		{name: "ListContainers label", rawDesc: "ContainerList all, labels type=container,pod.uid=U", iterations: k,
 			cri: func(ctx context.Context, i int) error {
