@@ -20,7 +20,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	if cfg == nil || sandboxCfg == nil {
 		return nil, errdefs.InvalidArgument("config and sandbox_config are required")
 	}
-	sandbox, err := s.inspectSandbox(ctx, req.PodSandboxId)
+	sandbox, err := s.lookupSandbox(ctx, req.PodSandboxId)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 
 	id, err := s.create(ctx, spec)
 	if err != nil {
-		if _, serr := s.inspectSandbox(ctx, sandbox.ID); docker.IsNotFound(serr) {
+		if _, serr := s.lookupSandbox(ctx, sandbox.ID); docker.IsNotFound(serr) {
 			// The sandbox went away meanwhile; Docker says only that the
 			// container to join is missing.
 			return nil, errdefs.NotFound("pod sandbox %s was removed: %w", sandbox.ID, err)
@@ -62,7 +62,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	}
 	// A RemovePodSandbox racing this call may have removed the sandbox
 	// after it was looked up: do not leave a container without its pod.
-	if _, err := s.inspectSandbox(ctx, sandbox.ID); docker.IsNotFound(err) {
+	if _, err := s.lookupSandbox(ctx, sandbox.ID); docker.IsNotFound(err) {
 		return nil, errdefs.NotFound("pod sandbox %s was removed while the container was created", sandbox.ID)
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil

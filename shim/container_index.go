@@ -24,8 +24,8 @@ type containerIndex struct {
 	listed  time.Time // when the last full list was taken
 	entries map[string]indexEntry
 
-	inspects map[string]docker.ContainerInfo // see container_inspect_cache.go
-	gen      uint64                          // counts invalidations
+	inspects map[string]cachedInspectEntry // see container_inspect_cache.go
+	gen      uint64                        // counts invalidations
 
 	wake chan struct{} // a desync asks the event watcher to relist
 }
@@ -163,12 +163,24 @@ func (x *containerIndex) remove(id string) {
 	x.forgetLocked(id)
 }
 
+// stateOf is a container's state as the index knows it; ok is false when
+// the index is not synced or does not hold it.
+func (x *containerIndex) stateOf(id string) (string, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.entries[id]
+	if !ok || !x.synced {
+		return "", false
+	}
+	return e.sum.State, true
+}
+
 // setState records a container's new state; ok is false when the index
 // does not hold it.
 func (x *containerIndex) setState(id, state string) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.forgetLocked(id)
+	x.staleStateLocked(id)
 	e, ok := x.entries[id]
 	if ok {
 		e.sum.State = state
@@ -216,7 +228,11 @@ func (s *Service) indexEvent(ctx context.Context, ev docker.Event) {
 	if s.index.stale(ev.Time) {
 		return
 	}
-	if !inspectCacheIgnores[ev.Action] {
+	switch {
+	case inspectCacheIgnores[ev.Action]:
+	case inspectStateActions[ev.Action]:
+		s.index.staleState(ev.ContainerID)
+	default:
 		s.index.forget(ev.ContainerID)
 	}
 	switch ev.Action {

@@ -14,6 +14,12 @@ import (
 // makes through indexedEngine, or a break of the event stream (which
 // empties the cache until the index is synced again). gen counts those
 // invalidations, so an inspect that raced one is never stored.
+//
+// A start, exit or pause changes only a container's State and
+// NetworkSettings: the entry is then kept as stale. Status calls do not
+// use it, but lookups that read only what a container keeps for its whole
+// life (its id, name, Config, HostConfig, image, mounts) do, which spares
+// the Docker round trip of most lifecycle calls (see lookupContainer).
 
 // inspectCacheIgnores are the event actions that leave a container's
 // inspect data (as dockercri reads it) unchanged. A create is among them:
@@ -26,16 +32,45 @@ var inspectCacheIgnores = map[string]bool{
 	"health_status": true,
 }
 
+// inspectStateActions change only State and NetworkSettings.
+var inspectStateActions = map[string]bool{
+	"start": true, "restart": true, "die": true, "oom": true, "kill": true, "stop": true,
+	"pause": true, "unpause": true,
+}
+
+// cachedInspectEntry is one container's cached inspect data; stale means
+// its State and NetworkSettings are out of date.
+type cachedInspectEntry struct {
+	in    docker.ContainerInfo
+	stale bool
+}
+
 // cachedInspect returns the cached inspect data of a full container id and
 // the generation to pass to storeInspect when it is not cached.
 func (x *containerIndex) cachedInspect(id string) (docker.ContainerInfo, uint64, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	in, ok := x.inspects[id]
-	if !ok || !x.synced {
+	e, ok := x.inspects[id]
+	if !ok || e.stale || !x.synced {
 		return docker.ContainerInfo{}, x.gen, false
 	}
-	return cloneInspect(in), x.gen, true
+	return cloneInspect(e.in), x.gen, true
+}
+
+// cachedStatic returns the cached inspect data of a full container id even
+// when it is stale, with State and NetworkSettings nil then.
+func (x *containerIndex) cachedStatic(id string) (docker.ContainerInfo, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.inspects[id]
+	if !ok || !x.synced {
+		return docker.ContainerInfo{}, false
+	}
+	in := cloneInspect(e.in)
+	if e.stale {
+		in.State, in.NetworkSettings = nil, nil
+	}
+	return in, true
 }
 
 // storeInspect caches in unless something was invalidated since gen was
@@ -50,9 +85,25 @@ func (x *containerIndex) storeInspect(in docker.ContainerInfo, gen uint64) {
 		return
 	}
 	if x.inspects == nil {
-		x.inspects = map[string]docker.ContainerInfo{}
+		x.inspects = map[string]cachedInspectEntry{}
 	}
-	x.inspects[in.ID] = cloneInspect(in)
+	x.inspects[in.ID] = cachedInspectEntry{in: cloneInspect(in)}
+}
+
+// staleState marks a container's cached State and NetworkSettings out of
+// date.
+func (x *containerIndex) staleState(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.staleStateLocked(id)
+}
+
+func (x *containerIndex) staleStateLocked(id string) {
+	if e, ok := x.inspects[id]; ok {
+		e.stale = true
+		x.inspects[id] = e
+	}
+	x.gen++
 }
 
 // forget drops a container's cached inspect data.

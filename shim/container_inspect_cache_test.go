@@ -170,3 +170,85 @@ func TestIndexRelistsAfterFailedRead(t *testing.T) {
 	require.Len(t, resp.Items, 1)
 	assert.Equal(t, sb, resp.Items[0].Id)
 }
+
+// TestStaleInspectServesLookups: after a start or an exit the cached entry
+// no longer answers status calls, but lookups (which read only what a
+// container keeps for life) still come from it, with State and
+// NetworkSettings nil; anything else drops the entry.
+func TestStaleInspectServesLookups(t *testing.T) {
+	const id = "c1"
+	in := docker.ContainerInfo{
+		ContainerJSONBase: &container.ContainerJSONBase{ID: id, Name: "/k8s_c", State: &container.State{Status: "created"},
+			HostConfig: &docker.HostConfig{Runtime: "runc"}},
+		Config:          &docker.ContainerConfig{Labels: map[string]string{translate.LabelType: translate.TypeContainer}},
+		NetworkSettings: &container.NetworkSettings{},
+	}
+	tests := []struct {
+		name   string
+		change func(x *containerIndex)
+		status bool // served to status calls
+		lookup bool // served to lookups
+	}{
+		{name: "quiet", change: func(*containerIndex) {}, status: true, lookup: true},
+		{name: "state change", change: func(x *containerIndex) { x.staleState(id) }, lookup: true},
+		{name: "own start", change: func(x *containerIndex) { x.setState(id, "running") }, lookup: true},
+		{name: "other change", change: func(x *containerIndex) { x.forget(id) }},
+		{name: "stream broke", change: func(x *containerIndex) { x.desync() }},
+		{name: "removed", change: func(x *containerIndex) { x.remove(id) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var x containerIndex
+			x.replace([]docker.ContainerSummary{{ID: id, State: "created"}}, time.Now())
+			_, gen, _ := x.cachedInspect(id)
+			x.storeInspect(in, gen)
+			tc.change(&x)
+			_, _, ok := x.cachedInspect(id)
+			assert.Equal(t, tc.status, ok, "status")
+			got, ok := x.cachedStatic(id)
+			require.Equal(t, tc.lookup, ok, "lookup")
+			if !ok {
+				return
+			}
+			assert.Equal(t, "/k8s_c", got.Name)
+			assert.Equal(t, "runc", got.HostConfig.Runtime)
+			if tc.status {
+				assert.NotNil(t, got.State)
+			} else {
+				assert.Nil(t, got.State, "a stale State is not handed out")
+				assert.Nil(t, got.NetworkSettings)
+			}
+		})
+	}
+}
+
+// TestLifecycleDockerCalls: a pod lifecycle as kubelet drives it costs one
+// inspect per created container and none for the later calls once the
+// index has seen the start; the exited sandbox's removal asks nothing.
+func TestLifecycleDockerCalls(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	env.waitSynced(t)
+	sbCfg := env.sandboxConfig()
+	sb := env.runSandbox(t, sbCfg)
+	id := env.createContainer(t, sb, sbCfg, containerConfig())
+	_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id})
+	require.NoError(t, err)
+	// Let the start events arrive (they mark the entries stale).
+	require.Eventually(t, func() bool {
+		_, _, fresh := env.svc.index.cachedInspect(id)
+		return !fresh
+	}, 2*time.Second, time.Millisecond)
+
+	before := env.engine.Calls("InspectContainer")
+	_, err = env.svc.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id})
+	require.NoError(t, err)
+	_, err = env.svc.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id})
+	require.NoError(t, err)
+	_, err = env.svc.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb})
+	require.NoError(t, err)
+	_, err = env.svc.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb})
+	require.NoError(t, err)
+	assert.Equal(t, before, env.engine.Calls("InspectContainer"), "stop and remove answered from the index")
+	assert.Empty(t, env.engine.ContainerIDs())
+}

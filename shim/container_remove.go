@@ -21,7 +21,7 @@ func (s *Service) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCon
 }
 
 func (s *Service) removeContainer(ctx context.Context, id string) error {
-	in, err := s.inspectContainer(ctx, id)
+	in, err := s.lookupContainer(ctx, id)
 	if docker.IsNotFound(err) {
 		return nil
 	}

@@ -15,7 +15,7 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 	if err := requireID("container", req.ContainerId); err != nil {
 		return nil, err
 	}
-	in, err := s.inspectContainer(ctx, req.ContainerId)
+	in, err := s.lookupContainer(ctx, req.ContainerId)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (s *Service) StopContainer(ctx context.Context, req *runtimeapi.StopContain
 	if req.Timeout < 0 {
 		return nil, errdefs.InvalidArgument("timeout %d must not be negative", req.Timeout)
 	}
-	in, err := s.inspectContainer(ctx, req.ContainerId)
+	in, err := s.lookupContainer(ctx, req.ContainerId)
 	if docker.IsNotFound(err) {
 		return &runtimeapi.StopContainerResponse{}, nil
 	}

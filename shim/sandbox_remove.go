@@ -15,7 +15,7 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 		return nil, err
 	}
 	id := req.PodSandboxId
-	in, err := s.inspectSandbox(ctx, id)
+	in, err := s.lookupSandbox(ctx, id)
 	switch {
 	case docker.IsNotFound(err):
 		// The container is gone; a full id may still have a checkpoint.
@@ -25,9 +25,9 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 		id = in.ID
 	}
 	if checkpointID.MatchString(id) {
-		pid := 0
-		if in != nil && in.State != nil && in.State.Running {
-			pid = in.State.Pid
+		pid, err := s.sandboxPid(ctx, in)
+		if err != nil {
+			return nil, err
 		}
 		if err := s.tearDownNetwork(ctx, id, pid); err != nil {
 			return nil, err

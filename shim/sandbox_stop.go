@@ -25,7 +25,7 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
 		return nil, err
 	}
-	in, err := s.inspectSandbox(ctx, req.PodSandboxId)
+	in, err := s.lookupSandbox(ctx, req.PodSandboxId)
 	if docker.IsNotFound(err) {
 		// The container is gone; its network may still hold an IP.
 		if checkpointID.MatchString(req.PodSandboxId) {
@@ -41,9 +41,9 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	if err := s.stopSandboxContainers(ctx, in.ID); err != nil {
 		return nil, err
 	}
-	pid := 0
-	if in.State != nil && in.State.Running {
-		pid = in.State.Pid
+	pid, err := s.sandboxPid(ctx, in)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.tearDownNetwork(ctx, in.ID, pid); err != nil {
 		return nil, err
