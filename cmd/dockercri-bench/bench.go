@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/hostprobe"
 	"github.com/dockercri/dockercri/pause"
 	"github.com/dockercri/dockercri/translate"
@@ -70,7 +71,9 @@ func newBench(ctx context.Context, o *options) (*bench, error) {
 		return nil, err
 	}
 	b.tmp = tmp
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	// The raw side's client is configured as dockercri's is (no SDK
+	// tracing), so it stays the floor for a Docker API client.
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation(), docker.WithoutTracing()}
 	if o.dockerEndpoint != "" {
 		opts = append(opts, client.WithHost(o.dockerEndpoint))
 	}
