@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -72,6 +73,8 @@ func NewGRPCServer(svc *Service, requestTimeout time.Duration) *grpc.Server {
 		grpc.ChainStreamInterceptor(StreamInterceptor),
 		grpc.MaxRecvMsgSize(maxMsgSize),
 		grpc.MaxSendMsgSize(maxMsgSize),
+		grpc.NumStreamWorkers(uint32(runtime.NumCPU())),
+		grpc.SharedWriteBuffer(true),
 	)
 	runtimeapi.RegisterRuntimeServiceServer(srv, svc)
 	runtimeapi.RegisterImageServiceServer(srv, svc)
