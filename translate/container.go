@@ -141,11 +141,14 @@ func envList(kvs []*runtimeapi.KeyValue) ([]string, error) {
 }
 
 // ValidateLogPath refuses a log path that would make dockercri write
-// outside the pod's log directory (an absolute or "../" path), or a
-// relative log directory.
+// outside the pod's log directory (an absolute or "../" path), a relative
+// log directory, or a path no file system takes (a NUL byte).
 func ValidateLogPath(dir, rel string) error {
 	if dir == "" || rel == "" {
 		return nil
+	}
+	if strings.ContainsRune(dir, 0) || strings.ContainsRune(rel, 0) {
+		return errdefs.InvalidArgument("log_directory %q and log_path %q must not contain a NUL byte", dir, rel)
 	}
 	if !filepath.IsAbs(dir) {
 		return errdefs.InvalidArgument("log_directory %q must be an absolute path", dir)

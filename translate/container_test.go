@@ -272,6 +272,8 @@ func TestValidateLogPath(t *testing.T) {
 		{"/var/log/pods/x", "app/../../y.log", false},
 		{"/var/log/pods/x", "/etc/passwd", false},
 		{"relative/dir", "0.log", false},
+		{"/var/log/pods/x", "app/\x00g", false},
+		{"/var/log/pods/x\x00y", "0.log", false},
 	}
 	for _, c := range cases {
 		err := ValidateLogPath(c.dir, c.rel)
