@@ -63,18 +63,34 @@ func TestLoadCannedMissingFile(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// Every side of a call goes first once per rotation.
-func TestPairCallSidesRotate(t *testing.T) {
-	noop := func(context.Context, int) error { return nil }
-	c := pairCall{cri: noop, raw: noop, floor: noop}
-	order := c.sides()
-	require.Len(t, order, 3)
-	first := map[string]bool{}
-	for k := 0; k < 3; k++ {
-		first[order[k%len(order)].side] = true
+// alternate runs every side of a call once per iteration, and which side
+// goes first rotates: over 3 iterations each of the 3 sides leads once.
+// A call without a floor keeps alternating between its two sides.
+func TestAlternateRotatesSides(t *testing.T) {
+	b := &bench{o: &options{}, rec: newRecorder()}
+	var ran []string
+	side := func(name string) func(context.Context, int) error {
+		return func(context.Context, int) error { ran = append(ran, name); return nil }
 	}
-	assert.Len(t, first, 3)
-	assert.Len(t, pairCall{cri: noop, raw: noop}.sides(), 2)
+	three := pairCall{name: "three", iterations: 3, cri: side(sideCRI), raw: side(sideRaw), floor: side(sideFloor)}
+	require.NoError(t, b.alternate(context.Background(), "test", []pairCall{three}))
+	require.Len(t, ran, 9)
+	leaders := map[string]bool{}
+	for k := 0; k < 3; k++ {
+		iter := ran[3*k : 3*k+3]
+		assert.ElementsMatch(t, []string{sideCRI, sideRaw, sideFloor}, iter, "iteration %d runs every side once", k)
+		leaders[iter[0]] = true
+	}
+	assert.Len(t, leaders, 3, "each side leads once: %v", ran)
+
+	ran = nil
+	two := pairCall{name: "two", iterations: 2, cri: side(sideCRI), raw: side(sideRaw)}
+	require.NoError(t, b.alternate(context.Background(), "test", []pairCall{two}))
+	assert.Equal(t, []string{sideCRI, sideRaw, sideRaw, sideCRI}, ran)
+	rows := b.rec.rows()
+	require.Len(t, rows, 2)
+	assert.Equal(t, 3, rows[0].Floor.N, "floor samples recorded")
+	assert.Nil(t, rows[1].Floor)
 }
 
 func TestFloorRatiosInRows(t *testing.T) {
