@@ -83,11 +83,11 @@ func (fl *follower) run(ctx context.Context, engine Engine) {
 		if ctx.Err() != nil {
 			return
 		}
-		in, ierr := engine.InspectContainer(ctx, fl.id)
+		running, ierr := engine.Running(ctx, fl.id, err == nil)
 		switch {
 		case docker.IsNotFound(ierr):
 			return
-		case ierr == nil && err == nil && (in.State == nil || !in.State.Running):
+		case ierr == nil && err == nil && !running:
 			// Docker can end a follow stream at the exit before its log
 			// copier has written the last (partial) line: read once more.
 			if err := fl.copyStream(ctx, engine, false); err != nil {

@@ -12,14 +12,18 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // Engine is what the followers need from Docker.
 type Engine interface {
 	LogStream(ctx context.Context, id, since string, follow bool) (io.ReadCloser, error)
-	InspectContainer(ctx context.Context, id string) (docker.ContainerInfo, error)
+	// Running reports whether container id still runs (a NotFound error
+	// when it is gone). exiting says that its follow stream just ended
+	// cleanly, as Docker ends it when the container exits: the engine
+	// may then wait briefly for that exit to be known without asking
+	// Docker.
+	Running(ctx context.Context, id string, exiting bool) (bool, error)
 }
 
 // Manager runs one follower per container with a CRI log path.

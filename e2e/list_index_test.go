@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -55,4 +56,45 @@ func TestListSeesChangesBehindItsBack(t *testing.T) {
 	require.True(t, eventually(time.Second, func() bool {
 		return sandboxStatus(t, d, sb).GetState() == runtimeapi.PodSandboxState_SANDBOX_NOTREADY
 	}), "PodSandboxStatus does not reflect docker kill within a second")
+}
+
+// TestListShowsInstantExit: a container that exits the moment it starts
+// is listed EXITED. Docker's start and die events can reach dockercri
+// before the answer to its own start call; that answer must not mark the
+// container running again for good (no later event would correct it).
+func TestListShowsInstantExit(t *testing.T) {
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	// Started all at once, so that the answers to the starts and the
+	// events compete for the 2 CPUs.
+	const n = 12
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i], _ = createContainer(t, d, sb, sbCfg, withShell("exit 0"))
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, d.runtime.StartContainer(testCtx(t), id))
+		}()
+	}
+	wg.Wait()
+	stuck := func() []string {
+		items, err := d.runtime.ListContainers(testCtx(t), &runtimeapi.ContainerFilter{PodSandboxId: sb})
+		require.NoError(t, err)
+		var out []string
+		for _, c := range items {
+			if c.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+				out = append(out, c.Id[:12]+"="+c.State.String())
+			}
+		}
+		return out
+	}
+	require.True(t, eventually(2*time.Second, func() bool { return len(stuck()) == 0 }),
+		"containers that exited at once are still listed as: %v", stuck())
+	for _, id := range ids {
+		assert.Equal(t, runtimeapi.ContainerState_CONTAINER_EXITED, containerStatus(t, d, id).GetState())
+	}
 }

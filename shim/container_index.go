@@ -27,7 +27,8 @@ type containerIndex struct {
 	inspects map[string]cachedInspectEntry // see container_inspect_cache.go
 	gen      uint64                        // counts invalidations
 
-	wake chan struct{} // a desync asks the event watcher to relist
+	wake    chan struct{} // a desync asks the event watcher to relist
+	changed chan struct{} // closed at the next change of an entry (see waitSettled)
 }
 
 // indexEntry is one container as Docker lists it, with its CRI form once a
@@ -80,6 +81,7 @@ func (x *containerIndex) replace(all []docker.ContainerSummary, at time.Time) {
 		entries[s.ID] = indexEntry{sum: s, ver: x.gen}
 	}
 	x.entries, x.listed, x.synced = entries, at, true
+	x.notifyLocked()
 }
 
 func (x *containerIndex) isSynced() bool {
@@ -95,6 +97,7 @@ func (x *containerIndex) desync() {
 	defer x.mu.Unlock()
 	x.synced = false
 	x.dropInspectsLocked()
+	x.notifyLocked()
 	select {
 	case x.wakeLocked() <- struct{}{}:
 	default: // already asked
@@ -130,6 +133,7 @@ func (x *containerIndex) put(s docker.ContainerSummary) {
 	if x.entries != nil {
 		x.entries[s.ID] = indexEntry{sum: s, ver: x.gen}
 	}
+	x.notifyLocked()
 }
 
 func (x *containerIndex) has(id string) bool {
@@ -161,6 +165,7 @@ func (x *containerIndex) remove(id string) {
 	defer x.mu.Unlock()
 	delete(x.entries, id)
 	x.forgetLocked(id)
+	x.notifyLocked()
 }
 
 // stateOf is a container's state as the index knows it; ok is false when
@@ -185,8 +190,36 @@ func (x *containerIndex) setState(id, state string) bool {
 	if ok {
 		e.sum.State = state
 		x.entries[id] = indexEntry{sum: e.sum, ver: x.gen}
+		x.notifyLocked()
 	}
 	return ok
+}
+
+// version is the entry's version, to pass to setStateIf after a call
+// that changes its state (0 when the index does not hold id).
+func (x *containerIndex) version(id string) uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.entries[id].ver
+}
+
+// setStateIf is setState for a change dockercri made itself (read your
+// writes): it is skipped when the entry was written since ver was read.
+// The event stream may have been faster than the call's answer: a
+// container that exits at once has its start and die events applied
+// before StartContainer returns, and "running" would then overwrite the
+// exit for good (no later event corrects it).
+func (x *containerIndex) setStateIf(id, state string, ver uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.staleStateLocked(id)
+	e, ok := x.entries[id]
+	if !ok || e.ver != ver {
+		return
+	}
+	e.sum.State = state
+	x.entries[id] = indexEntry{sum: e.sum, ver: x.gen}
+	x.notifyLocked()
 }
 
 // stale reports whether an event predates the last full list (which
@@ -282,9 +315,10 @@ func (e *indexedEngine) CreateContainer(ctx context.Context, name string, cfg *d
 }
 
 func (e *indexedEngine) StartContainer(ctx context.Context, id string) error {
+	ver := e.index.version(id)
 	err := e.Engine.StartContainer(ctx, id)
 	if err == nil {
-		e.index.setState(id, "running")
+		e.index.setStateIf(id, "running", ver)
 	} else {
 		e.index.forget(id) // a failed start still changes State.Error
 	}
@@ -292,9 +326,10 @@ func (e *indexedEngine) StartContainer(ctx context.Context, id string) error {
 }
 
 func (e *indexedEngine) StopContainer(ctx context.Context, id string, timeout time.Duration) error {
+	ver := e.index.version(id)
 	err := e.Engine.StopContainer(ctx, id, timeout)
 	if err == nil {
-		e.index.setState(id, "exited")
+		e.index.setStateIf(id, "exited", ver)
 	} else {
 		e.index.forget(id)
 	}

@@ -27,7 +27,7 @@ func withTickingClock() envOpt {
 
 func (e *testEnv) withLogManager(t *testing.T, stateDir string) *containerlog.Manager {
 	t.Helper()
-	m, err := containerlog.NewManager(e.engine, stateDir)
+	m, err := containerlog.NewManager(e.svc.LogEngine(), stateDir)
 	require.NoError(t, err)
 	e.svc.SetLogManager(m)
 	t.Cleanup(m.Close)
@@ -123,7 +123,7 @@ func TestContainerLogSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	env := newTestEnv(t, withTickingClock())
 	state := t.TempDir()
-	first, err := containerlog.NewManager(env.engine, state)
+	first, err := containerlog.NewManager(env.svc.LogEngine(), state)
 	require.NoError(t, err)
 	env.svc.SetLogManager(first)
 	id, path := env.startedContainer(t)

@@ -121,7 +121,7 @@ func run(o *options) error {
 			logrus.Warn("--network-plugin-mtu is not used with CNI: set the MTU in the CNI network config")
 		}
 	}
-	logs, err := containerlog.NewManager(engine, filepath.Join(rootDir, "logs"))
+	logs, err := containerlog.NewManager(svc.LogEngine(), filepath.Join(rootDir, "logs"))
 	if err != nil {
 		return err
 	}
