@@ -44,6 +44,10 @@ type floorResult struct {
 	// AdapterFloorPer100 adds the bare Docker client's CPU of the
 	// lifecycle scenario: the least any adapter can spend.
 	AdapterFloorPer100 float64 `json:"adapter_floor_cpu_s_per_100_pods,omitempty"`
+	// AdapterDutyFloorPer100 adds the duty side's client CPU instead: the
+	// least an adapter that also keeps CRI logs, an event-fed index and
+	// checkpoints spends (duty.go).
+	AdapterDutyFloorPer100 float64 `json:"adapter_duty_floor_cpu_s_per_100_pods,omitempty"`
 }
 
 // cannedRuntime serves canned answers; unlisted calls are Unimplemented.
@@ -212,6 +216,7 @@ func (b *bench) floorLifecycle(ctx context.Context, f *floorServer) error {
 	res := &floorResult{Pods: n, Concurrency: c, GRPCCPUPer100: round3(cpu.total * 100 / float64(n))}
 	if l := b.res.Lifecycle; l != nil {
 		res.AdapterFloorPer100 = round3(res.GRPCCPUPer100 + l.RawClientCPUPer100)
+		res.AdapterDutyFloorPer100 = round3(res.GRPCCPUPer100 + l.DutyClientCPUPer100)
 	}
 	b.res.Floor = res
 	return nil

@@ -30,13 +30,13 @@ type pod struct {
 	container *runtimeapi.ContainerConfig
 }
 
-// newPod describes a fresh pod of the bench's namespace for side ("cri" or
-// "raw" in its name, so the two sides never collide on a Docker name).
+// newPod describes a fresh pod of the bench's namespace for side ("cri",
+// "raw" or "duty" in its name, so the sides never collide on a Docker name).
 func (b *bench) newPod(side string) *pod {
 	seq := b.seq.Add(1)
-	short := "cri"
-	if side == sideRaw {
-		short = "raw"
+	short := map[string]string{sideRaw: "raw", sideDuty: "duty"}[side]
+	if short == "" {
+		short = "cri"
 	}
 	name := fmt.Sprintf("%s-%d", short, seq)
 	uid := fmt.Sprintf("%s-%s-%d", b.runID, short, seq)

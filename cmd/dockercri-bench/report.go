@@ -119,9 +119,11 @@ func printTable(w io.Writer, r *results) {
 		fmt.Fprintf(w, "    dockercri CPU per 100 pods: %.3f s in its rounds (%.3f s incl. raw rounds); RSS after %s\n",
 			l.CPUPer100, l.CPUPer100All, mb(l.RSSAfterKB))
 		fmt.Fprintf(w, "    a bare Docker SDK client making the raw calls (this bench): %.3f s CPU per 100 pods\n", l.RawClientCPUPer100)
+		fmt.Fprintf(w, "    the same plus an adapter's duties (CRI log stream per container, event stream: %.0f events, checkpoint file): %.3f s\n",
+			l.DutyEventsPer100, l.DutyClientCPUPer100)
 		if l.DockerdCPUPer100CRI > 0 || l.DockerdCPUPer100Raw > 0 {
-			fmt.Fprintf(w, "    dockerd CPU per 100 pods: %.3f s in dockercri rounds, %.3f s in raw rounds\n",
-				l.DockerdCPUPer100CRI, l.DockerdCPUPer100Raw)
+			fmt.Fprintf(w, "    dockerd CPU per 100 pods: %.3f s in dockercri rounds, %.3f s in raw rounds, %.3f s in duty rounds\n",
+				l.DockerdCPUPer100CRI, l.DockerdCPUPer100Raw, l.DockerdCPUPer100Duty)
 		}
 	}
 	if s := res.Steady; s != nil {
@@ -172,5 +174,9 @@ func printFloor(w io.Writer, r *results) {
 			fmt.Fprintf(w, "; + the bare Docker client = %.3f s, the least any CRI-over-Docker adapter spends", f.AdapterFloorPer100)
 		}
 		fmt.Fprintln(w)
+		if f.AdapterDutyFloorPer100 > 0 {
+			fmt.Fprintf(w, "floor with duties: + the client with an adapter's duties instead = %.3f s per 100 pods, the least an adapter that keeps CRI logs, an event-fed index and checkpoints spends\n",
+				f.AdapterDutyFloorPer100)
+		}
 	}
 }
