@@ -2,11 +2,18 @@ package shim
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
+
+// removeAttempts bounds how often a force remove that lost a race with the
+// container's own exit is tried again.
+const removeAttempts = 3
 
 // RemoveContainer force-removes a container and its log link. Removing a
 // container that is gone succeeds.
@@ -32,8 +39,45 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 		s.logs.Forget(in.ID)
 	}
 	s.stats.forget(in.ID)
-	if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
-		return err
+	return s.forceRemove(ctx, in.ID)
+}
+
+// forceRemove force-removes a Docker container; one that is gone counts as
+// removed. Docker 20.10 fails a force remove that finds the container
+// running but whose kill then finds it exited ("Could not kill running
+// container ... is not running", a 500): the container died between the
+// two checks. Such a failure is transient, so when Docker itself says the
+// container is no longer running the remove is tried again; a container
+// that still runs keeps Docker's error.
+func (s *Service) forceRemove(ctx context.Context, id string) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.engine.RemoveContainer(ctx, id)
+		if err == nil || docker.IsNotFound(err) {
+			return nil
+		}
+		if attempt == removeAttempts || !removeMayRetry(err) {
+			return err
+		}
+		fresh, ierr := s.engine.InspectContainer(ctx, id)
+		if docker.IsNotFound(ierr) {
+			return nil
+		}
+		if ierr != nil || fresh.State == nil || fresh.State.Running {
+			return err
+		}
+		log(ctx).WithError(err).WithField("container", id).Debug("force remove raced the container's exit; trying again")
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
 	}
-	return nil
+}
+
+// removeMayRetry reports whether a failed remove can be a lost race rather
+// than an unreachable Docker or a request that ran out of time.
+func removeMayRetry(err error) bool {
+	return !errors.Is(err, errdefs.ErrUnavailable) && !errors.Is(err, errdefs.ErrDeadlineExceeded) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }

@@ -43,7 +43,7 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 		}
 	}
 	if in != nil {
-		if err := s.engine.RemoveContainer(ctx, in.ID); err != nil && !docker.IsNotFound(err) {
+		if err := s.forceRemove(ctx, in.ID); err != nil {
 			return nil, err
 		}
 		// A CreateContainer racing this removal may have added a container
