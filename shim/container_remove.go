@@ -46,9 +46,11 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 // removed. Docker 20.10 fails a force remove that finds the container
 // running but whose kill then finds it exited ("Could not kill running
 // container ... is not running", a 500): the container died between the
-// two checks. Such a failure is transient, so when Docker itself says the
-// container is no longer running the remove is tried again; a container
-// that still runs keeps Docker's error.
+// two checks. A remove that meets another one of the same container
+// (kubelet's and RemovePodSandbox's sweep) gets a 409 "removal ... already
+// in progress". Such failures are transient, so when Docker itself says the
+// container is no longer running the remove is tried again (and succeeds,
+// or finds it gone); a container that still runs keeps Docker's error.
 func (s *Service) forceRemove(ctx context.Context, id string) error {
 	var err error
 	for attempt := 1; ; attempt++ {

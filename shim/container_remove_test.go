@@ -19,6 +19,7 @@ import (
 // container is no longer running, and only then.
 func TestRemoveContainerRacingExit(t *testing.T) {
 	lostRace := errors.New("Error response from daemon: Could not kill running container, cannot remove - Container is not running")
+	inProgress := errdefs.Wrap(errdefs.ErrAlreadyExists, errors.New("Error response from daemon: removal of container is already in progress"))
 	down := errdefs.Wrap(errdefs.ErrUnavailable, errors.New("dockerd went away"))
 	tests := []struct {
 		name        string
@@ -29,6 +30,7 @@ func TestRemoveContainerRacingExit(t *testing.T) {
 		wantGone    bool
 	}{
 		{name: "exited during the remove", failures: []error{lostRace}, exited: true, wantCode: codes.OK, wantRemoves: 2, wantGone: true},
+		{name: "a concurrent remove is in progress", failures: []error{inProgress}, exited: true, wantCode: codes.OK, wantRemoves: 2, wantGone: true},
 		{name: "lost twice", failures: []error{lostRace, lostRace}, exited: true, wantCode: codes.OK, wantRemoves: 3, wantGone: true},
 		{name: "keeps failing", failures: []error{lostRace, lostRace, lostRace}, exited: true, wantCode: codes.Unknown, wantRemoves: removeAttempts},
 		{name: "still running keeps Docker's error", failures: []error{lostRace}, wantCode: codes.Unknown, wantRemoves: 1},
