@@ -25,10 +25,8 @@ type EventFilter struct {
 	Actions []string
 }
 
-// ContainerEvents streams container events that f selects, from since
-// (zero: from now). Both channels close when ctx ends or the stream breaks;
-// the error channel then holds why (nil for ctx).
-func (c *Client) ContainerEvents(ctx context.Context, since time.Time, f EventFilter) (<-chan Event, <-chan error) {
+// Args is f as Docker's filter arguments (container events only).
+func (f EventFilter) Args() filters.Args {
 	args := filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)))
 	for _, l := range f.Labels {
 		args.Add("label", l)
@@ -36,7 +34,14 @@ func (c *Client) ContainerEvents(ctx context.Context, since time.Time, f EventFi
 	for _, a := range f.Actions {
 		args.Add("event", a)
 	}
-	opts := events.ListOptions{Filters: args}
+	return args
+}
+
+// ContainerEvents streams container events that f selects, from since
+// (zero: from now). Both channels close when ctx ends or the stream breaks;
+// the error channel then holds why (nil for ctx).
+func (c *Client) ContainerEvents(ctx context.Context, since time.Time, f EventFilter) (<-chan Event, <-chan error) {
+	opts := events.ListOptions{Filters: f.Args()}
 	if !since.IsZero() {
 		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}

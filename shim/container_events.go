@@ -92,11 +92,11 @@ var eventTypes = map[string]runtimeapi.ContainerEventType{
 	"destroy": runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT,
 }
 
-// watchedEvents are the events that change what the index, the inspect
+// WatchedEvents are the events that change what the index, the inspect
 // cache or GetContainerEvents subscribers see. Docker drops the rest
 // (exec_*, kill, stop, attach, ...: a probe's exec alone makes three)
 // before they reach dockercri.
-var watchedEvents = docker.EventFilter{
+var WatchedEvents = docker.EventFilter{
 	Labels:  []string{translate.LabelType},
 	Actions: []string{"create", "start", "restart", "die", "oom", "destroy", "rename", "update", "pause", "unpause"},
 }
@@ -117,7 +117,7 @@ func (s *Service) watchEvents(ctx context.Context) {
 			// Overlap the list below, so nothing falls between the two.
 			since = time.Now().Add(-time.Second)
 		}
-		evs, errc := s.engine.ContainerEvents(ctx, since, watchedEvents)
+		evs, errc := s.engine.ContainerEvents(ctx, since, WatchedEvents)
 		s.index.clearResyncRequest()
 		if err := s.resync(ctx); err != nil {
 			log(ctx).WithError(err).Debug("listing containers for the index")

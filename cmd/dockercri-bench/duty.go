@@ -13,11 +13,10 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/pkg/stdcopy"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"github.com/dockercri/dockercri/translate"
+	"github.com/dockercri/dockercri/shim"
 )
 
 // The duty floor: the raw side's calls plus the work that any CRI adapter
@@ -46,22 +45,10 @@ type dutyWatch struct {
 	events int
 }
 
-// dutyEventFilter is dockercri's (shim.watchedEvents).
-func dutyEventFilter() filters.Args {
-	args := filters.NewArgs(
-		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("label", translate.LabelType),
-	)
-	for _, a := range []string{"create", "start", "restart", "die", "oom", "destroy", "rename", "update", "pause", "unpause"} {
-		args.Add("event", a)
-	}
-	return args
-}
-
 func (b *bench) startDutyWatch(ctx context.Context) *dutyWatch {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &dutyWatch{cancel: cancel, done: make(chan struct{})}
-	msgs, errs := b.docker.Events(ctx, events.ListOptions{Filters: dutyEventFilter()})
+	msgs, errs := b.docker.Events(ctx, events.ListOptions{Filters: shim.WatchedEvents.Args()})
 	go func() {
 		defer close(w.done)
 		for {
