@@ -113,10 +113,10 @@ func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
 // rollbackContainer force-removes a container made by a failed request,
 // under its own short context.
 func (s *Service) rollbackContainer(ctx context.Context, id string) {
-	cctx, cancel := cleanupContext()
+	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
-	if err := s.engine.RemoveContainer(cctx, id); err != nil {
-		log(ctx).WithError(err).WithField("container", id).Warn("rollback: removing container")
+	if err := s.forceRemove(cctx, id); err != nil {
+		log(cctx).WithError(err).WithField("container", id).Warn("rollback: removing container")
 	}
 }
 

@@ -187,9 +187,10 @@ func (s *Service) hostLimits() translate.HostLimits {
 }
 
 // cleanupContext is a short context for rollback work that must run even
-// when the request's context has been cancelled.
-func cleanupContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 30*time.Second)
+// when the request's context has been cancelled. It keeps the request's
+// values (its logger and request id), not its cancellation or deadline.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 func requireID(kind, id string) error {
