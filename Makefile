@@ -10,11 +10,27 @@ ENDPOINT  ?= unix:///run/dockercri.sock
 RUN_FLAGS ?= --network-plugin=
 
 IMAGE     ?= dockercri:$(VERSION)
+
+# ENGINE picks the Docker Engine the e2e suite, critest and the bench run
+# against: 20.10 (Debian's docker.io on /var/run/docker.sock) or next (Docker
+# 29 with the containerd image store, built from the Go module proxy and run
+# beside it by hack/engine-next.sh; binaries cached outside the clone).
+ENGINE    ?= 20.10
+ifeq ($(ENGINE),next)
+ENGINE_ENV := DOCKER_HOST=unix:///run/dockercri-engine-next/docker.sock PATH=$(shell hack/engine-next.sh bin):$(PATH) \
+	DOCKERCRI_E2E_DAEMON_FLAGS=--containerd-root=/var/lib/dockercri-engine-next/containerd
+ENGINE_BENCH_FLAGS := --daemon-arg=--containerd-root=/var/lib/dockercri-engine-next/containerd
+else ifeq ($(ENGINE),20.10)
+ENGINE_ENV :=
+ENGINE_BENCH_FLAGS :=
+else
+$(error ENGINE must be 20.10 or next)
+endif
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 UNITDIR   ?= /etc/systemd/system
 
-.PHONY: all build run test unit fuzz e2e critest soak lint fmt bench docker tools image install clean
+.PHONY: all build run test unit fuzz e2e critest soak lint fmt bench docker tools image install clean e2e-next critest-next
 
 all: build
 
@@ -23,6 +39,9 @@ build:
 
 docker:
 	hack/ensure-docker.sh
+ifeq ($(ENGINE),next)
+	hack/engine-next.sh start
+endif
 
 # image: the Dockerfile packs the static binary onto an empty base.
 image: docker build
@@ -31,9 +50,15 @@ image: docker build
 run: docker build
 	$(BIN) --container-runtime-endpoint $(ENDPOINT) $(RUN_FLAGS)
 
-# test: everything CI runs: lint, unit tests, e2e tests, CRI conformance, and
-# the benchmark on a tiny N (it must run; its timings are not judged here).
-test: lint unit fuzz e2e critest bench-smoke
+# test: everything CI runs: lint, unit tests, e2e tests and CRI conformance on
+# both engines, and the benchmark on a tiny N (it must run; its timings are not
+# judged here).
+test: lint unit fuzz e2e critest e2e-next critest-next bench-smoke
+
+e2e-next:
+	$(MAKE) e2e ENGINE=next
+critest-next:
+	$(MAKE) critest ENGINE=next
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -52,7 +77,8 @@ fuzz:
 	done
 
 e2e: docker build tools
-	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRICTL=$(CURDIR)/bin/crictl \
+	@echo "e2e on $$($(ENGINE_ENV) docker version --format 'Docker Engine {{.Server.Version}} (API {{.Server.APIVersion}})')"
+	$(ENGINE_ENV) DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRICTL=$(CURDIR)/bin/crictl \
 		$(GO) test -count=1 -timeout 20m ./e2e/ $(E2E_FLAGS)
 
 # critest: the CRI conformance suite against dockercri, every image built
@@ -60,7 +86,8 @@ e2e: docker build tools
 # list with reasons in e2e/critest_skip.txt).
 critest: docker build tools
 	hack/fetch-busybox.sh $(CURDIR)/bin/busybox-dyn
-	DOCKERCRI_E2E=1 DOCKERCRI_CRITEST=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRITEST=$(CURDIR)/bin/critest \
+	@echo "critest on $$($(ENGINE_ENV) docker version --format 'Docker Engine {{.Server.Version}} (API {{.Server.APIVersion}})')"
+	$(ENGINE_ENV) DOCKERCRI_E2E=1 DOCKERCRI_CRITEST=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) CRITEST=$(CURDIR)/bin/critest \
 		DOCKERCRI_CRITEST_BUSYBOX=$(CURDIR)/bin/busybox-dyn \
 		$(GO) test -count=1 -timeout 40m -run TestCritest ./e2e/ -v
 
@@ -98,16 +125,16 @@ BENCH_JSON  ?= bin/bench.json
 BENCH_FLAGS ?=
 bench: docker build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN) ./cmd/dockercri-bench
-	$(BENCH_BIN) --dockercri-bin $(BIN) --json $(BENCH_JSON) \
-		--pods 100 --concurrency 8 --steady-pods 100 --iterations 200 --exec 200 --lifecycles-rss 1000 $(BENCH_FLAGS)
+	$(ENGINE_ENV) $(BENCH_BIN) --dockercri-bin $(BIN) --json $(BENCH_JSON) \
+		--pods 100 --concurrency 8 --steady-pods 100 --iterations 200 --exec 200 --lifecycles-rss 1000 $(ENGINE_BENCH_FLAGS) $(BENCH_FLAGS)
 
 # bench-smoke: the bench on a tiny N, for CI (checks that it runs, not speed).
 .PHONY: bench-smoke
 bench-smoke: docker build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN) ./cmd/dockercri-bench
-	$(BENCH_BIN) --dockercri-bin $(BIN) --json bin/bench-smoke.json \
+	$(ENGINE_ENV) $(BENCH_BIN) --dockercri-bin $(BIN) --json bin/bench-smoke.json \
 		--pods 5 --concurrency 4 --steady-pods 5 --iterations 10 --stats-iterations 3 --exec 10 --lifecycles-rss 0 \
-		--idle-window 1s --settle 500ms
+		--idle-window 1s --settle 500ms $(ENGINE_BENCH_FLAGS)
 
 # install: the binary under $(DESTDIR)$(PREFIX)/bin and the systemd units
 # (socket-activated, Type=notify) under $(DESTDIR)$(UNITDIR).

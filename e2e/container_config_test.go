@@ -35,7 +35,7 @@ func TestDNSAndHostnameAreSharedFromSandbox(t *testing.T) {
 			Options:  []string{"ndots:5"},
 		}
 	})
-	id := runContainer(t, d, sb, sbCfg, withShell(`hostname; grep -v '^#' /etc/resolv.conf`))
+	id := runContainer(t, d, sb, sbCfg, withShell(`hostname; grep -v -e '^#' -e '^$' /etc/resolv.conf`))
 	lines := strings.Split(containerOutput(t, d, id), "\n")
 	require.NotEmpty(t, lines)
 	assert.Equal(t, sbCfg.Hostname, lines[0])

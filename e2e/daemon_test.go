@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -140,6 +141,9 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 		"--streaming-bind-addr", "127.0.0.1:0",
 		"--network-plugin=", // Docker's bridge unless a test asks for CNI
 	}
+	// Flags every daemon of this run needs for its engine (make e2e
+	// ENGINE=next: where that engine's containerd keeps its root).
+	args = append(args, strings.Fields(os.Getenv("DOCKERCRI_E2E_DAEMON_FLAGS"))...)
 	d.cmd = exec.Command(daemonBinary, append(args, cfg.flags...)...)
 	d.cmd.Env = append(os.Environ(), cfg.env...)
 	d.cmd.Stdout = stderr

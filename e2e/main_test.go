@@ -9,6 +9,7 @@
 //	DOCKERCRI_E2E_BUSYBOX=/path     static busybox to put in test images (default /bin/busybox)
 //	DOCKERCRI_E2E_CLEANUP_IMAGES=1  also remove the busybox fixture image at the end
 //	DOCKER_HOST                     dockerd to use (default unix:///var/run/docker.sock)
+//	DOCKERCRI_E2E_DAEMON_FLAGS      flags added to every dockercri the suite starts
 package e2e
 
 import (

@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/system"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -38,6 +41,17 @@ func dockerCPU(t *testing.T, id string) uint64 {
 	var st container.StatsResponse
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 	return st.CPUStats.CPUUsage.TotalUsage
+}
+
+// containerdStore reports whether the engine keeps images in containerd's
+// content store (Docker 29's default).
+func containerdStore(info system.Info) bool {
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "driver-type" && strings.HasPrefix(kv[1], "io.containerd.snapshotter") {
+			return true
+		}
+	}
+	return false
 }
 
 func TestContainerStatsMoveTheRightWay(t *testing.T) {
@@ -75,10 +89,27 @@ func TestContainerStatsMoveTheRightWay(t *testing.T) {
 	assert.GreaterOrEqual(t, fill.GetMemory().GetUsageBytes().GetValue(), ws)
 	assert.NotNil(t, fill.GetMemory().GetRssBytes())
 
+	var layer *runtimeapi.FilesystemUsage
 	require.True(t, eventually(40*time.Second, func() bool {
 		s, err := d.runtime.ContainerStats(testCtx(t), idle)
-		return err == nil && s.GetWritableLayer().GetUsedBytes().GetValue() >= 8<<20
+		layer = s.GetWritableLayer()
+		return err == nil && layer.GetUsedBytes().GetValue() >= 8<<20
 	}), "the writable layer never showed the 8 MiB file")
+	assert.Less(t, layer.GetUsedBytes().GetValue(), uint64(12<<20), "the writable layer holds the 8 MiB file, not the image")
+	// The writable layer is on the filesystem ImageFsInfo reports for
+	// containers: Docker's data root, or containerd's snapshotter with the
+	// containerd image store.
+	fsInfo, err := d.images.ImageFsInfo(testCtx(t))
+	require.NoError(t, err)
+	require.NotEmpty(t, fsInfo.GetContainerFilesystems())
+	assert.Equal(t, fsInfo.GetContainerFilesystems()[0].GetFsId().GetMountpoint(), layer.GetFsId().GetMountpoint())
+	info, err := dockerCli.Info(testCtx(t))
+	require.NoError(t, err)
+	if containerdStore(info) {
+		assert.Equal(t, "io.containerd.snapshotter.v1."+info.Driver, filepath.Base(layer.GetFsId().GetMountpoint()))
+	} else {
+		assert.Equal(t, info.DockerRootDir, layer.GetFsId().GetMountpoint())
+	}
 
 	all, err := d.runtime.ListContainerStats(testCtx(t), &runtimeapi.ContainerStatsFilter{PodSandboxId: sb})
 	require.NoError(t, err)

@@ -27,31 +27,50 @@ type testEnv struct {
 	logDir string
 }
 
-type envOpt func(*Config, *[]dockertest.Option)
+// envSettings is what a testEnv is built from.
+type envSettings struct {
+	cfg    Config
+	engine []dockertest.Option
+	host   translate.HostLimits
+}
+
+type envOpt func(*envSettings)
 
 func withBuiltinSandboxImage() envOpt {
-	return func(c *Config, _ *[]dockertest.Option) {
-		c.SandboxImage, c.BuiltinSandboxImage = "dockercri/pause:builtin", "dockercri/pause:builtin"
+	return func(s *envSettings) {
+		s.cfg.SandboxImage, s.cfg.BuiltinSandboxImage = "dockercri/pause:builtin", "dockercri/pause:builtin"
 	}
 }
 
 func withEngineOptions(opts ...dockertest.Option) envOpt {
-	return func(_ *Config, o *[]dockertest.Option) { *o = append(*o, opts...) }
+	return func(s *envSettings) { s.engine = append(s.engine, opts...) }
+}
+
+// withKernelRRO says the host kernel can make mounts recursively read-only.
+func withKernelRRO() envOpt {
+	return func(s *envSettings) { s.host.KernelRRO = true }
+}
+
+func withConfig(f func(*Config)) envOpt {
+	return func(s *envSettings) { f(&s.cfg) }
 }
 
 func newTestEnv(t testing.TB, opts ...envOpt) *testEnv {
 	t.Helper()
 	root := t.TempDir()
-	cfg := Config{RootDir: root, SandboxImage: testPauseImage, BuiltinSandboxImage: "dockercri/pause:builtin", NetworkMode: "bridge", Version: "test"}
-	engineOpts := []dockertest.Option{
-		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}),
-		dockertest.WithImage(image.InspectResponse{RepoTags: []string{testAppImage}}),
+	set := envSettings{
+		cfg: Config{RootDir: root, SandboxImage: testPauseImage, BuiltinSandboxImage: "dockercri/pause:builtin", NetworkMode: "bridge", Version: "test"},
+		engine: []dockertest.Option{
+			dockertest.WithImage(image.InspectResponse{RepoTags: []string{testPauseImage}}),
+			dockertest.WithImage(image.InspectResponse{RepoTags: []string{testAppImage}}),
+		},
+		host: translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: -1000},
 	}
 	for _, o := range opts {
-		o(&cfg, &engineOpts)
+		o(&set)
 	}
-	engine := dockertest.New(engineOpts...)
-	svc, err := New(cfg, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: -1000})
+	engine := dockertest.New(set.engine...)
+	svc, err := New(set.cfg, engine, set.host)
 	require.NoError(t, err)
 	svc.Start(context.Background())
 	return &testEnv{svc: svc, engine: engine, root: root, logDir: filepath.Join(t.TempDir(), "pods")}

@@ -30,6 +30,7 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	}
 	spec, err := translate.ContainerSpec(cfg, sandboxCfg, translate.ContainerOptions{
 		SandboxID: sandbox.ID,
+		Runtime:   sandbox.HostConfig.Runtime,
 		DockerLog: s.cfg.DockerLog,
 		Host:      s.hostLimits(),
 		Seccomp:   seccomp,
@@ -37,7 +38,6 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	if err != nil {
 		return nil, err
 	}
-	spec.HostConfig.Runtime = sandbox.HostConfig.Runtime
 	if err := s.names.reserve(spec.Name); err != nil {
 		return nil, err
 	}

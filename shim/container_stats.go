@@ -69,7 +69,7 @@ func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([
 		}
 	}
 	cur, prev := s.stats.sampleAll(ctx, keys)
-	root, _ := s.dockerRoot(ctx)
+	root := s.writableLayerFs(ctx)
 	out := make([]*runtimeapi.ContainerStats, 0, len(ins))
 	for _, in := range ins {
 		cs := &runtimeapi.ContainerStats{Attributes: containerAttributes(in)}
@@ -87,6 +87,17 @@ func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([
 		out = append(out, cs)
 	}
 	return out, nil
+}
+
+// writableLayerFs names the filesystem of containers' writable layers in
+// stats: Docker's data root, or the containerd snapshotter root that the
+// containers' own root overlays showed.
+func (s *Service) writableLayerFs(ctx context.Context) string {
+	if s.hostLimits().Engine.ContainerdStore {
+		return s.stats.snapshotterRoot()
+	}
+	root, _ := s.dockerRoot(ctx)
+	return root
 }
 
 func containerAttributes(in *dockerContainer) *runtimeapi.ContainerAttributes {

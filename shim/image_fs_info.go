@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -9,23 +10,21 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
 )
 
-// ImageFsInfo reports the filesystem that holds Docker's data root (images
-// and container layers): its used bytes and inodes.
+// ImageFsInfo reports the filesystem that holds images and containers'
+// writable layers (imageFsRoot): its used bytes and inodes.
 func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
-	root, err := s.dockerRoot(ctx)
+	root, err := s.imageFsRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if root == "" {
-		return nil, errdefs.FailedPrecondition("docker info reports no data root")
-	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(root, &st); err != nil {
-		// Docker's data root is not visible to dockercri (a container
-		// without the host's /var/lib/docker mounted, say).
-		return nil, errdefs.FailedPrecondition("statfs of docker's data root %s: %w", root, err)
+		// Not visible to dockercri (a container without the host's
+		// /var/lib/docker or /var/lib/containerd mounted, say).
+		return nil, errdefs.FailedPrecondition("statfs of the image filesystem %s: %w", root, err)
 	}
 	used := (st.Blocks - st.Bfree) * uint64(st.Bsize)
 	inodes := st.Files - st.Ffree
@@ -35,11 +34,64 @@ func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequ
 		UsedBytes:  &runtimeapi.UInt64Value{Value: used},
 		InodesUsed: &runtimeapi.UInt64Value{Value: inodes},
 	}
-	// Docker keeps images and containers' writable layers under the same
-	// data root: report it for both, as kubelet's split-filesystem logic
-	// expects when they are not split.
+	// Images and containers' writable layers live in the same place (the
+	// data root, or containerd's snapshotter): report it for both, as
+	// kubelet's split-filesystem logic expects when they are not split.
 	return &runtimeapi.ImageFsInfoResponse{
 		ImageFilesystems:     []*runtimeapi.FilesystemUsage{usage},
 		ContainerFilesystems: []*runtimeapi.FilesystemUsage{usage},
 	}, nil
+}
+
+// imageFsRoot is the directory whose filesystem holds images and
+// containers' writable layers: Docker's data root with a graph driver;
+// with the containerd image store, containerd's snapshotter root, as seen
+// in a running container's root overlay, else under --containerd-root.
+func (s *Service) imageFsRoot(ctx context.Context) (string, error) {
+	root, err := s.dockerRoot(ctx)
+	if err != nil {
+		return "", err
+	}
+	eng := s.hostLimits().Engine
+	if !eng.ContainerdStore {
+		if root == "" {
+			return "", errdefs.FailedPrecondition("docker info reports no data root")
+		}
+		return root, nil
+	}
+	if r := s.stats.snapshotterRoot(); r != "" {
+		return r, nil
+	}
+	if r := s.learnSnapshotterRoot(ctx); r != "" {
+		return r, nil
+	}
+	dir := filepath.Join(s.cfg.ContainerdRoot, "io.containerd.snapshotter.v1."+eng.Snapshotter)
+	if _, err := os.Stat(dir); err != nil {
+		return "", errdefs.FailedPrecondition("%s keeps images in containerd's %s snapshotter, but %s is not there (set --containerd-root to containerd's root): %w",
+			eng, eng.Snapshotter, dir, err)
+	}
+	return dir, nil
+}
+
+// learnSnapshotterRoot finds the snapshotter root in the root overlay of a
+// running CRI container ("" when none runs or none shows it).
+func (s *Service) learnSnapshotterRoot(ctx context.Context) string {
+	list, err := s.engine.ListContainers(ctx, translate.LabelType)
+	if err != nil {
+		return ""
+	}
+	for _, c := range list {
+		if c.State != "running" {
+			continue
+		}
+		in, err := s.engine.InspectContainer(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		s.stats.locate(&in)
+		if r := s.stats.snapshotterRoot(); r != "" {
+			return r
+		}
+	}
+	return ""
 }

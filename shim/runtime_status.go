@@ -65,14 +65,18 @@ func (s *Service) runtimeNames() []string {
 	return names
 }
 
-// runtimeHandlers lists the default handler ("") and every Docker runtime.
+// runtimeHandlers lists the default handler ("") and every Docker runtime,
+// each with recursive read-only mounts where its runtime supports them
+// (translate.EngineFeatures decides). User namespaces per pod are not
+// offered: Docker Engine has no per-container user namespace.
 func (s *Service) runtimeHandlers() []*runtimeapi.RuntimeHandler {
-	features := func() *runtimeapi.RuntimeHandlerFeatures {
-		return &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: false, UserNamespaces: false}
+	eng := s.hostLimits().Engine
+	features := func(runtime string) *runtimeapi.RuntimeHandlerFeatures {
+		return &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: eng.RuntimeRecursiveReadOnly(runtime), UserNamespaces: false}
 	}
-	out := []*runtimeapi.RuntimeHandler{{Name: "", Features: features()}}
+	out := []*runtimeapi.RuntimeHandler{{Name: "", Features: features("")}}
 	for _, n := range s.runtimeNames() {
-		out = append(out, &runtimeapi.RuntimeHandler{Name: n, Features: features()})
+		out = append(out, &runtimeapi.RuntimeHandler{Name: n, Features: features(n)})
 	}
 	return out
 }

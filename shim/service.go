@@ -34,6 +34,10 @@ type Config struct {
 	Version string
 	// DockerLog bounds Docker's own copy of container logs.
 	DockerLog translate.DockerLogLimits
+	// ContainerdRoot is containerd's root directory, where the containerd
+	// image store keeps images and writable layers (used until a running
+	// container shows where they really are).
+	ContainerdRoot string
 	// RegistryMirrors maps a registry host to a host[:port] serving the
 	// same repositories (air-gapped nodes, local caches).
 	RegistryMirrors map[string]string
@@ -160,14 +164,20 @@ func (s *Service) lateEngineStartup() {
 // SetLogManager wires the CRI log writer (before Start).
 func (s *Service) SetLogManager(m *containerlog.Manager) { s.logs = m }
 
-// refreshEngineFacts reads docker info: cgroup driver and runtimes.
+// refreshEngineFacts reads docker version and docker info: what the engine
+// can do (translate.EngineFeaturesOf), cgroup driver and runtimes.
 func (s *Service) refreshEngineFacts(ctx context.Context) error {
 	info, err := s.engine.Info(ctx)
 	if err != nil {
 		return err
 	}
+	v, err := s.engine.Version(ctx)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.host.Engine = translate.EngineFeaturesOf(v, info, s.host.KernelRRO)
 	s.dockerRootDir = info.DockerRootDir
 	if info.CgroupDriver != "" {
 		s.host.CgroupDriver = info.CgroupDriver

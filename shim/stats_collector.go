@@ -23,6 +23,9 @@ type statsCollector struct {
 	mu    sync.Mutex
 	prev  map[string]stats.Sample
 	where map[string]cgroupInfo
+	// snapshots is the containerd snapshotter root that holds the writable
+	// layers found through mountinfo ("" until one was found).
+	snapshots string
 }
 
 // cgroupInfo locates a running container's cgroup and writable layer.
@@ -55,14 +58,31 @@ func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
 	if err != nil {
 		return cgroupInfo{}, false
 	}
-	info = cgroupInfo{pid: in.State.Pid, cg: cg}
-	if in.GraphDriver.Data != nil {
-		info.upper = in.GraphDriver.Data["UpperDir"]
+	info = cgroupInfo{pid: in.State.Pid, cg: cg, upper: in.GraphDriver.Data["UpperDir"]}
+	snapshots := ""
+	if info.upper == "" {
+		// Docker's containerd image store reports no UpperDir: the
+		// writable layer is the upper directory of the container's root
+		// overlay, a containerd snapshot.
+		if upper, err := c.reader.RootUpperDir(in.State.Pid); err == nil {
+			info.upper, snapshots = upper, stats.SnapshotterRoot(upper)
+		}
 	}
 	c.mu.Lock()
 	c.where[in.ID] = info
+	if snapshots != "" {
+		c.snapshots = snapshots
+	}
 	c.mu.Unlock()
 	return info, true
+}
+
+// snapshotterRoot is the containerd snapshotter root seen in a container's
+// root file system, "" before one was seen.
+func (c *statsCollector) snapshotterRoot() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.snapshots
 }
 
 // alive reports whether the process we located is still there.

@@ -17,6 +17,9 @@ import (
 // ContainerOptions are the runtime's facts for a container spec.
 type ContainerOptions struct {
 	SandboxID string
+	// Runtime is the Docker runtime of the sandbox ("" for the engine's
+	// default), which the container runs with too.
+	Runtime string
 	// DockerLog bounds Docker's own copy of the logs (json-file max-size
 	// and max-file) of containers whose logs dockercri writes for kubelet.
 	DockerLog DockerLogLimits
@@ -74,14 +77,18 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 	h := &container.HostConfig{}
 	applyNamespaces(h, opts.SandboxID, sandbox, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions())
 	spec := &CreateSpec{Name: ContainerName(sandbox.Metadata, cfg.Metadata), Config: c, HostConfig: h}
-	if h.Binds, err = Binds(cfg.Mounts); err != nil {
+	h.Runtime = opts.Runtime
+	ms, err := Mounts(cfg.Mounts, MountTarget{Engine: opts.Host.Engine, Runtime: opts.Runtime})
+	if err != nil {
 		return nil, err
 	}
+	h.Binds, h.Mounts = ms.Binds, ms.Mounts
+	spec.Warnings = append(spec.Warnings, ms.Warnings...)
 	if h.Devices, err = devices(cfg.Devices); err != nil {
 		return nil, err
 	}
-	if len(cfg.CDIDevices) > 0 {
-		return nil, errdefs.InvalidArgument("CDI devices are not supported by Docker Engine API 1.41")
+	if h.DeviceRequests, err = cdiDevices(cfg.CDIDevices, opts.Host.Engine); err != nil {
+		return nil, err
 	}
 	if res := cfg.GetLinux().GetResources(); res != nil {
 		r, warnings, err := Resources(res, opts.Host)

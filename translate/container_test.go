@@ -159,9 +159,6 @@ func TestContainerSpecRejects(t *testing.T) {
 		{"empty env name", newContainerConfig(func(c *runtimeapi.ContainerConfig) {
 			c.Envs = []*runtimeapi.KeyValue{{Key: "", Value: []byte("x")}}
 		}), newSandboxConfig()},
-		{"CDI devices", newContainerConfig(func(c *runtimeapi.ContainerConfig) {
-			c.CDIDevices = []*runtimeapi.CDIDevice{{Name: "vendor.com/gpu=0"}}
-		}), newSandboxConfig()},
 		{"bad unified value", newContainerConfig(withResources(&runtimeapi.LinuxContainerResources{Unified: map[string]string{"pids.max": "lots"}})), newSandboxConfig()},
 		{"negative cpu shares", newContainerConfig(withResources(&runtimeapi.LinuxContainerResources{CpuShares: -1})), newSandboxConfig()},
 	}

@@ -32,6 +32,11 @@ type HostLimits struct {
 	// MissingCaps are capabilities the host's bounding set lacks (names
 	// like "CAP_SYS_RESOURCE"); runc can grant them to no container.
 	MissingCaps []string
+	// KernelRRO is true when the kernel can make mounts recursively
+	// read-only (Linux 5.12+).
+	KernelRRO bool
+	// Engine is what the Docker Engine can do, from EngineFeaturesOf.
+	Engine EngineFeatures
 }
 
 // checkCaps fails clearly, before Docker is asked, when a container needs a

@@ -28,6 +28,7 @@ type options struct {
 	debugAddr            string
 	metricsAddr          string
 	mirrors              mirrorFlag
+	containerdRoot       string
 	socketGroup          string
 	kubeletConfig        string
 	dockerLogMaxSize     string
@@ -57,6 +58,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.dockerLogMaxFile, "docker-log-max-file", 3, "max-file of Docker's own json-file copy of container logs")
 	fs.StringVar(&o.kubeletConfig, "kubelet-config", "/var/lib/kubelet/config.yaml", "kubelet's config file, read only to warn when its cgroup driver differs from Docker's")
 	fs.StringVar(&o.socketGroup, "socket-group", "", "group (name or gid) owning the CRI socket, which is mode 0660")
+	fs.StringVar(&o.containerdRoot, "containerd-root", "/var/lib/containerd", "containerd's root directory, where Docker's containerd image store keeps images (learned from running containers when they show another)")
 	fs.Var(&o.mirrors, "registry-mirror", "REGISTRY=MIRROR: pull images of REGISTRY (e.g. gcr.io) from MIRROR (host[:port]) and tag them with their own name; repeatable")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-addr", "", "serve Prometheus /metrics and /healthz here (off when empty; a bare port binds loopback)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (host:port; off when empty)")

@@ -109,7 +109,11 @@ func run(o *options) error {
 		Version:              version,
 		DockerLog:            translate.DockerLogLimits{MaxSize: o.dockerLogMaxSize, MaxFile: o.dockerLogMaxFile},
 		RegistryMirrors:      o.mirrors.m,
-	}, engine, translate.HostLimits{CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps})
+		ContainerdRoot:       o.containerdRoot,
+	}, engine, translate.HostLimits{
+		CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps,
+		KernelRRO: hostprobe.KernelRecursiveReadOnly(),
+	})
 	if err != nil {
 		return err
 	}

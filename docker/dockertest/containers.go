@@ -74,7 +74,7 @@ func (e *Engine) CreateContainer(ctx context.Context, name string, cfg *containe
 			HostConfig: &h,
 		},
 		Config:          &c,
-		Mounts:          mountPoints(h.Binds),
+		Mounts:          append(mountPoints(h.Binds), apiMountPoints(h.Mounts)...),
 		NetworkSettings: &container.NetworkSettings{Networks: map[string]*network.EndpointSettings{}},
 	}
 	e.names[name] = id
@@ -102,6 +102,20 @@ func mountPoints(binds []string) []container.MountPoint {
 					mp.Propagation = mount.Propagation(o)
 				}
 			}
+		}
+		out = append(out, mp)
+	}
+	return out
+}
+
+// apiMountPoints reports mounts given through the mount API as Docker's
+// inspect does: bind mounts with their source, image mounts with the image.
+func apiMountPoints(ms []mount.Mount) []container.MountPoint {
+	var out []container.MountPoint
+	for _, m := range ms {
+		mp := container.MountPoint{Type: m.Type, Source: m.Source, Destination: m.Target, RW: !m.ReadOnly}
+		if m.BindOptions != nil {
+			mp.Propagation = m.BindOptions.Propagation
 		}
 		out = append(out, mp)
 	}

@@ -66,6 +66,9 @@ type Option func(*Engine)
 // /var/lib/docker, runtime runc).
 func WithInfo(info system.Info) Option { return func(e *Engine) { e.info = info } }
 
+// WithVersion sets what Version returns (default: 28.5.2, API 1.51).
+func WithVersion(v types.Version) Option { return func(e *Engine) { e.version = v } }
+
 // WithImage adds a local image (see AddImage).
 func WithImage(img image.InspectResponse) Option { return func(e *Engine) { e.AddImage(img) } }
 

@@ -1,0 +1,122 @@
+package shim
+
+import (
+	"context"
+	"testing"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/system"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/internal/errdefs"
+)
+
+// docker29 is what Docker 29 with the containerd image store reports.
+func docker29() envOpt {
+	return withEngineOptions(
+		dockertest.WithVersion(types.Version{Version: "29.8.1", APIVersion: "1.56", MinAPIVersion: "1.40"}),
+		dockertest.WithInfo(system.Info{
+			ServerVersion: "29.8.1", CgroupDriver: "cgroupfs", DockerRootDir: "/var/lib/docker",
+			Driver: "overlayfs", DriverStatus: [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}},
+			DefaultRuntime: "runc", CDISpecDirs: []string{"/etc/cdi"},
+			Runtimes: map[string]system.RuntimeWithStatus{
+				"runc":                  {Status: map[string]string{"org.opencontainers.runtime-spec.features": `{"mountOptions":["ro","rro"]}`}},
+				"io.containerd.runc.v2": {Status: map[string]string{"org.opencontainers.runtime-spec.features": `{"mountOptions":["ro","rro"]}`}},
+				"other":                 {},
+			},
+		}),
+	)
+}
+
+func handlerRRO(t *testing.T, e *testEnv) map[string]bool {
+	t.Helper()
+	resp, err := e.svc.Status(context.Background(), &runtimeapi.StatusRequest{})
+	require.NoError(t, err)
+	out := map[string]bool{}
+	for _, h := range resp.RuntimeHandlers {
+		out[h.Name] = h.GetFeatures().GetRecursiveReadOnlyMounts()
+	}
+	return out
+}
+
+func TestStatusAdvertisesRecursiveReadOnlyPerHandler(t *testing.T) {
+	e := newTestEnv(t, docker29(), withKernelRRO())
+	assert.Equal(t, map[string]bool{"": true, "runc": true, "io.containerd.runc.v2": true, "other": false}, handlerRRO(t, e))
+
+	old := newTestEnv(t, docker29()) // kernel older than 5.12
+	assert.Equal(t, map[string]bool{"": false, "runc": false, "io.containerd.runc.v2": false, "other": false}, handlerRRO(t, old))
+}
+
+func TestCreateContainerWithEngineFeatures(t *testing.T) {
+	e := newTestEnv(t, docker29(), withKernelRRO())
+	sb := e.runSandbox(t, e.sandboxConfig())
+	cfg := containerConfig()
+	cfg.Mounts = []*runtimeapi.Mount{
+		{HostPath: "/h/ro", ContainerPath: "/ro", Readonly: true},
+		{HostPath: "/h/rro", ContainerPath: "/rro", Readonly: true, RecursiveReadOnly: true},
+		{ContainerPath: "/img", Readonly: true, Image: &runtimeapi.ImageSpec{Image: testAppImage}},
+	}
+	cfg.CDIDevices = []*runtimeapi.CDIDevice{{Name: "vendor.com/gpu=0"}}
+	resp, err := e.svc.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: cfg, SandboxConfig: e.sandboxConfig()})
+	require.NoError(t, err)
+	in, err := e.engine.InspectContainer(context.Background(), resp.ContainerId)
+	require.NoError(t, err)
+	require.Len(t, in.HostConfig.Mounts, 3)
+	assert.True(t, in.HostConfig.Mounts[0].BindOptions.ReadOnlyNonRecursive)
+	assert.True(t, in.HostConfig.Mounts[1].BindOptions.ReadOnlyForceRecursive)
+	assert.Equal(t, "image", string(in.HostConfig.Mounts[2].Type))
+	require.Len(t, in.HostConfig.DeviceRequests, 1)
+	assert.Equal(t, []string{"vendor.com/gpu=0"}, in.HostConfig.DeviceRequests[0].DeviceIDs)
+
+	st, err := e.svc.ContainerStatus(context.Background(), &runtimeapi.ContainerStatusRequest{ContainerId: resp.ContainerId})
+	require.NoError(t, err)
+	var paths []string
+	for _, m := range st.Status.Mounts {
+		paths = append(paths, m.ContainerPath)
+	}
+	assert.ElementsMatch(t, []string{"/ro", "/rro", "/img"}, paths)
+}
+
+// TestCreateContainerOnOldEngine: what the engine cannot do is refused
+// before Docker is asked, naming the engine's real version.
+func TestCreateContainerOnOldEngine(t *testing.T) {
+	e := newTestEnv(t, withKernelRRO(), withEngineOptions(dockertest.WithVersion(types.Version{Version: "20.10.24", APIVersion: "1.41"})))
+	sb := e.runSandbox(t, e.sandboxConfig())
+	tests := []struct {
+		name string
+		edit func(*runtimeapi.ContainerConfig)
+		want string
+	}{
+		{"image volume", func(c *runtimeapi.ContainerConfig) {
+			c.Mounts = []*runtimeapi.Mount{{ContainerPath: "/img", Image: &runtimeapi.ImageSpec{Image: testAppImage}}}
+		}, "Docker Engine 20.10.24 (API 1.41)"},
+		{"recursive read-only", func(c *runtimeapi.ContainerConfig) {
+			c.Mounts = []*runtimeapi.Mount{{HostPath: "/h", ContainerPath: "/m", Readonly: true, RecursiveReadOnly: true}}
+		}, "Docker Engine 20.10.24 (API 1.41)"},
+		{"CDI", func(c *runtimeapi.ContainerConfig) {
+			c.CDIDevices = []*runtimeapi.CDIDevice{{Name: "vendor.com/gpu=0"}}
+		}, "Docker Engine 20.10.24 (API 1.41)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := containerConfig()
+			tt.edit(cfg)
+			creates := e.engine.Calls("CreateContainer")
+			_, err := e.svc.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: cfg, SandboxConfig: e.sandboxConfig()})
+			assert.ErrorIs(t, err, errdefs.ErrFailedPrecondition)
+			assert.ErrorContains(t, err, tt.want)
+			assert.Equal(t, creates, e.engine.Calls("CreateContainer"), "docker is not asked")
+		})
+	}
+}
+
+func TestImageFsInfoContainerdStoreNeedsItsRoot(t *testing.T) {
+	e := newTestEnv(t, docker29(), withConfig(func(c *Config) { c.ContainerdRoot = t.TempDir() + "/absent" }))
+	_, err := e.svc.ImageFsInfo(context.Background(), &runtimeapi.ImageFsInfoRequest{})
+	assert.ErrorIs(t, err, errdefs.ErrFailedPrecondition)
+	assert.ErrorContains(t, err, "--containerd-root")
+	assert.ErrorContains(t, err, "io.containerd.snapshotter.v1.overlayfs")
+}
