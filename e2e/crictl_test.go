@@ -252,7 +252,12 @@ func TestCrictlWorkflow(t *testing.T) {
 	dockerInfo, err := d.docker.Info(testCtx(t))
 	require.NoError(t, err)
 	if assert.Len(t, fsInfo.Status.ImageFilesystems, 1, "imagefsinfo: %+v", fsInfo) {
-		assert.Equal(t, dockerInfo.DockerRootDir, fsInfo.Status.ImageFilesystems[0].FsID.Mountpoint)
+		want := dockerInfo.DockerRootDir
+		if containerdStore(dockerInfo) {
+			// Images live in containerd's snapshotter, not Docker's root.
+			want = filepath.Join(engineContainerdRoot(t), "io.containerd.snapshotter.v1."+dockerInfo.Driver)
+		}
+		assert.Equal(t, want, fsInfo.Status.ImageFilesystems[0].FsID.Mountpoint)
 	}
 
 	// pull, rmi

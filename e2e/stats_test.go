@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,6 +53,17 @@ func containerdStore(info system.Info) bool {
 		}
 	}
 	return false
+}
+
+// engineContainerdRoot is the containerd root the suite's daemons are told
+// about (--containerd-root in DOCKERCRI_E2E_DAEMON_FLAGS), else the default.
+func engineContainerdRoot(t *testing.T) string {
+	for _, f := range strings.Fields(os.Getenv("DOCKERCRI_E2E_DAEMON_FLAGS")) {
+		if v, ok := strings.CutPrefix(f, "--containerd-root="); ok {
+			return v
+		}
+	}
+	return "/var/lib/containerd"
 }
 
 func TestContainerStatsMoveTheRightWay(t *testing.T) {

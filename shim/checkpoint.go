@@ -138,7 +138,26 @@ func newCheckpointStore(root string) (*checkpointStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating checkpoint directory: %w", err)
 	}
+	if err := removeStaleTemps(dir); err != nil {
+		return nil, err
+	}
 	return &checkpointStore{dir: dir}, nil
+}
+
+// removeStaleTemps removes the temporary files of writes that a killed
+// predecessor left (".<id>.tmp<random>"): this process has written none
+// yet, and a write never resumes.
+func removeStaleTemps(dir string) error {
+	stale, err := filepath.Glob(filepath.Join(dir, ".*.tmp*"))
+	if err != nil {
+		return fmt.Errorf("listing checkpoint temp files: %w", err)
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing a stale checkpoint temp file: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *checkpointStore) path(id string) (string, error) {

@@ -121,8 +121,11 @@ func (s *Service) watchEvents(ctx context.Context) {
 		s.index.clearResyncRequest()
 		if err := s.resync(ctx); err != nil {
 			log(ctx).WithError(err).Debug("listing containers for the index")
-		} else {
+		} else if s.engineStartupPending() {
 			s.lateEngineStartup() // dockerd answers: finish start-up if it could not
+		} else if err := s.refreshEngineFacts(ctx); err != nil {
+			// dockerd came back, perhaps upgraded: what it can do may differ.
+			log(ctx).WithError(err).Debug("refreshing docker info after a reconnect")
 		}
 		if s.followEvents(ctx, evs, &seen) {
 			backoff = 100 * time.Millisecond
