@@ -161,6 +161,13 @@ func (c *Client) ListImages(ctx context.Context) ([]image.Summary, error) {
 	return list, classify(err, "list images")
 }
 
+// ImagesDiskUsage returns the bytes the engine's image layers take on disk
+// (`docker system df`'s LayersSize, shared layers counted once).
+func (c *Client) ImagesDiskUsage(ctx context.Context) (int64, error) {
+	du, err := c.api.DiskUsage(ctx, types.DiskUsageOptions{Types: []types.DiskUsageObject{types.ImageObject}})
+	return du.LayersSize, classify(err, "images disk usage")
+}
+
 // InspectImage returns an image by id, name or digest reference.
 func (c *Client) InspectImage(ctx context.Context, ref string) (image.InspectResponse, error) {
 	resp, err := c.api.ImageInspect(ctx, ref)

@@ -29,6 +29,7 @@ type Engine interface {
 	UpdateContainer(ctx context.Context, id string, res container.Resources) error
 
 	ListImages(ctx context.Context) ([]image.Summary, error)
+	ImagesDiskUsage(ctx context.Context) (int64, error)
 	InspectImage(ctx context.Context, ref string) (image.InspectResponse, error)
 	PullImage(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error)
 	RemoveImage(ctx context.Context, ref string, force bool) error

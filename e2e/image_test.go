@@ -71,5 +71,13 @@ func TestImageFsInfo(t *testing.T) {
 		assert.Positive(t, fs.GetUsedBytes().GetValue(), "image fs used bytes")
 		assert.Positive(t, fs.GetTimestamp())
 	}
+	// The image filesystem reports the bytes images take (at least the
+	// busybox fixture), no more than the filesystem holds.
+	bb, err := d.images.ImageStatus(testCtx(t), &runtimeapi.ImageSpec{Image: busyboxImage}, false)
+	require.NoError(t, err)
+	require.NotEmpty(t, resp.GetContainerFilesystems())
+	images := resp.GetImageFilesystems()[0].GetUsedBytes().GetValue()
+	assert.GreaterOrEqual(t, images, bb.GetImage().GetSize())
+	assert.LessOrEqual(t, images, resp.GetContainerFilesystems()[0].GetUsedBytes().GetValue())
 	t.Logf("ImageFsInfo: %v", resp)
 }

@@ -3,8 +3,10 @@ package shim
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/system"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,4 +121,32 @@ func TestImageFsInfoContainerdStoreNeedsItsRoot(t *testing.T) {
 	assert.ErrorIs(t, err, errdefs.ErrFailedPrecondition)
 	assert.ErrorContains(t, err, "--containerd-root")
 	assert.ErrorContains(t, err, "io.containerd.snapshotter.v1.overlayfs")
+}
+
+// TestImageFsInfoReportsImageBytes: the image filesystem's used bytes are
+// the images' own (asked once, then served from the last figure); the
+// container filesystem's are what the filesystem holds.
+func TestImageFsInfoReportsImageBytes(t *testing.T) {
+	e := newTestEnv(t, withEngineOptions(
+		dockertest.WithInfo(system.Info{CgroupDriver: "cgroupfs", DockerRootDir: t.TempDir(), Runtimes: map[string]system.RuntimeWithStatus{"runc": {}}}),
+		dockertest.WithImage(image.InspectResponse{RepoTags: []string{"big:1"}, Size: 5 << 20}),
+	))
+	t.Cleanup(e.svc.Close)
+	ctx := context.Background()
+	resp, err := e.svc.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(5<<20), resp.ImageFilesystems[0].UsedBytes.Value)
+	assert.Equal(t, resp.ImageFilesystems[0].FsId, resp.ContainerFilesystems[0].FsId)
+	assert.Greater(t, resp.ContainerFilesystems[0].UsedBytes.Value, uint64(0))
+	_, err = e.svc.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.engine.Calls("ImagesDiskUsage"), "a fresh figure is not asked again")
+
+	// A stale figure is answered at once and refreshed in the background.
+	e.svc.imgUsage.mu.Lock()
+	e.svc.imgUsage.at = time.Now().Add(-time.Hour)
+	e.svc.imgUsage.mu.Unlock()
+	_, err = e.svc.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+	require.NoError(t, err)
+	assert.Eventually(t, func() bool { return e.engine.Calls("ImagesDiskUsage") == 2 }, 5*time.Second, 10*time.Millisecond)
 }

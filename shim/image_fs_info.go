@@ -14,7 +14,8 @@ import (
 )
 
 // ImageFsInfo reports the filesystem that holds images and containers'
-// writable layers (imageFsRoot): its used bytes and inodes.
+// writable layers (imageFsRoot): the bytes images take there, the bytes
+// and inodes the filesystem holds.
 func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
 	root, err := s.imageFsRoot(ctx)
 	if err != nil {
@@ -26,20 +27,24 @@ func (s *Service) ImageFsInfo(ctx context.Context, _ *runtimeapi.ImageFsInfoRequ
 		// /var/lib/docker or /var/lib/containerd mounted, say).
 		return nil, errdefs.FailedPrecondition("statfs of the image filesystem %s: %w", root, err)
 	}
-	used := (st.Blocks - st.Bfree) * uint64(st.Bsize)
-	inodes := st.Files - st.Ffree
-	usage := &runtimeapi.FilesystemUsage{
-		Timestamp:  time.Now().UnixNano(),
-		FsId:       &runtimeapi.FilesystemIdentifier{Mountpoint: filepath.Clean(root)},
-		UsedBytes:  &runtimeapi.UInt64Value{Value: used},
-		InodesUsed: &runtimeapi.UInt64Value{Value: inodes},
+	images, err := s.imagesBytes(ctx)
+	if err != nil {
+		return nil, err
 	}
-	// Images and containers' writable layers live in the same place (the
-	// data root, or containerd's snapshotter): report it for both, as
-	// kubelet's split-filesystem logic expects when they are not split.
+	// Images and containers' writable layers live on the same filesystem
+	// (the data root, or containerd's snapshotter), as kubelet expects when
+	// they are not split: the image filesystem reports the bytes the images
+	// take there, the container filesystem what the filesystem holds.
+	now := time.Now().UnixNano()
+	fsID := &runtimeapi.FilesystemIdentifier{Mountpoint: filepath.Clean(root)}
+	inodes := &runtimeapi.UInt64Value{Value: st.Files - st.Ffree}
 	return &runtimeapi.ImageFsInfoResponse{
-		ImageFilesystems:     []*runtimeapi.FilesystemUsage{usage},
-		ContainerFilesystems: []*runtimeapi.FilesystemUsage{usage},
+		ImageFilesystems: []*runtimeapi.FilesystemUsage{{
+			Timestamp: now, FsId: fsID, UsedBytes: &runtimeapi.UInt64Value{Value: images}, InodesUsed: inodes,
+		}},
+		ContainerFilesystems: []*runtimeapi.FilesystemUsage{{
+			Timestamp: now, FsId: fsID, UsedBytes: &runtimeapi.UInt64Value{Value: (st.Blocks - st.Bfree) * uint64(st.Bsize)}, InodesUsed: inodes,
+		}},
 	}, nil
 }
 

@@ -55,6 +55,7 @@ type Service struct {
 	checkpoints *checkpointStore
 	names       *registrar
 	imgCache    imageCache
+	imgUsage    imageUsage
 
 	mu             sync.Mutex
 	podCIDR        string
@@ -74,9 +75,11 @@ type Service struct {
 	startupMu   sync.Mutex
 	startupDone bool
 
-	// background is the context of the service's own goroutines.
+	// background is the context of the service's own goroutines; workers
+	// are the short-lived ones, which Close waits for.
 	background     context.Context
 	stopBackground context.CancelFunc
+	workers        sync.WaitGroup
 }
 
 // New builds the service. host carries the facts probed at start-up.
@@ -226,8 +229,12 @@ func (s *Service) dockerRoot(ctx context.Context) (string, error) {
 	return s.dockerRootDir, nil
 }
 
-// Close stops the service's background work (the event watcher).
-func (s *Service) Close() { s.stopBackground() }
+// Close stops the service's background work (the event watcher) and waits
+// for its short-lived workers.
+func (s *Service) Close() {
+	s.stopBackground()
+	s.workers.Wait()
+}
 
 // CgroupDriver is Docker's cgroup driver as last read from docker info.
 func (s *Service) CgroupDriver() string { return s.hostLimits().CgroupDriver }

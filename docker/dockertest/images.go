@@ -123,6 +123,20 @@ func (e *Engine) resolveImageRef(ref string) (*image.InspectResponse, bool, erro
 	return found, false, nil
 }
 
+// ImagesDiskUsage sums the images' sizes (the fake shares no layers).
+func (e *Engine) ImagesDiskUsage(ctx context.Context) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.enter(ctx, "ImagesDiskUsage"); err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, img := range e.images {
+		n += img.Size
+	}
+	return n, nil
+}
+
 // ListImages lists local images by id.
 func (e *Engine) ListImages(ctx context.Context) ([]image.Summary, error) {
 	e.mu.Lock()
