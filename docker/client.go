@@ -178,7 +178,7 @@ func (c *Client) InspectImage(ctx context.Context, ref string) (image.InspectRes
 // stream (JSON messages) for the pull to complete.
 func (c *Client) PullImage(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error) {
 	rc, err := c.api.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: registryAuth})
-	return rc, classify(err, "pull image %s", ref)
+	return rc, classifyPull(err, ref)
 }
 
 // RemoveImage removes an image reference (tag, digest reference or id).

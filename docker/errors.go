@@ -43,6 +43,16 @@ func classify(err error, format string, args ...any) error {
 	return wrapped
 }
 
+// classifyPull is classify for a pull's request: Docker answers an
+// unreachable or failing registry with a plain 500, and then the registry,
+// not the request, is at fault (Unavailable).
+func classifyPull(err error, ref string) error {
+	if err != nil && cerrdefs.IsInternal(err) {
+		return errdefs.Wrap(errdefs.ErrUnavailable, fmt.Errorf("pull image %s: %w", ref, err))
+	}
+	return classify(err, "pull image %s", ref)
+}
+
 // isConnectionError reports whether dockerd could not be reached at all.
 func isConnectionError(err error) bool {
 	if client.IsErrConnectionFailed(err) || cerrdefs.IsUnavailable(err) {

@@ -37,6 +37,17 @@ func fromDaemon(status int, msg string) error {
 	return &httpError{err: errors.New("Error response from daemon: " + msg), errdef: errhttp.ToNative(status)}
 }
 
+// TestClassifyPull: a 500 on a pull is the registry failing (Unavailable);
+// other answers are classified as everywhere else.
+func TestClassifyPull(t *testing.T) {
+	assert.NoError(t, classifyPull(nil, "x"))
+	err := classifyPull(fromDaemon(http.StatusInternalServerError, "received unexpected HTTP status: 502 Bad Gateway"), "registry.local/app:v1")
+	assert.Equal(t, errdefs.ErrUnavailable, errdefs.Class(err))
+	assert.Contains(t, err.Error(), "pull image registry.local/app:v1")
+	assert.Equal(t, errdefs.ErrNotFound, errdefs.Class(classifyPull(fromDaemon(http.StatusNotFound, "manifest unknown"), "x")))
+	assert.Equal(t, errdefs.ErrPermissionDenied, errdefs.Class(classifyPull(fromDaemon(http.StatusUnauthorized, "denied"), "x")))
+}
+
 func TestClassify(t *testing.T) {
 	tests := []struct {
 		name string

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/docker/docker/pkg/jsonmessage"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // Progress is one line of a pull or import progress stream.
@@ -30,7 +33,7 @@ func drainJSONMessages(r io.Reader, onProgress func(Progress)) error {
 			return fmt.Errorf("reading progress stream: %w", err)
 		}
 		if msg.Error != nil {
-			return fmt.Errorf("%s", msg.Error.Message)
+			return streamError(msg.Error)
 		}
 		if onProgress != nil {
 			p := Progress{ID: msg.ID, Status: msg.Status}
@@ -45,4 +48,21 @@ func drainJSONMessages(r io.Reader, onProgress func(Progress)) error {
 // DrainPull reads a pull's progress stream to its end (see PullImage).
 func DrainPull(r io.Reader, onProgress func(Progress)) error {
 	return drainJSONMessages(r, onProgress)
+}
+
+// streamError classifies an error reported inside a progress stream by the
+// HTTP status the engine gives it, where it gives one (a registry's answer
+// relayed): 401/403 PermissionDenied, 404 NotFound, 429 and 5xx
+// Unavailable. Without a status the failure is not classified (Unknown).
+func streamError(e *jsonmessage.JSONError) error {
+	err := errors.New(e.Message)
+	switch {
+	case e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden:
+		return errdefs.Wrap(errdefs.ErrPermissionDenied, err)
+	case e.Code == http.StatusNotFound:
+		return errdefs.Wrap(errdefs.ErrNotFound, err)
+	case e.Code == http.StatusTooManyRequests || e.Code >= 500:
+		return errdefs.Wrap(errdefs.ErrUnavailable, err)
+	}
+	return err
 }

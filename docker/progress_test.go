@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 func TestDrainPull(t *testing.T) {
@@ -37,4 +39,28 @@ func TestDrainPullErrors(t *testing.T) {
 		})
 	}
 	require.NoError(t, DrainPull(strings.NewReader(""), nil), "an empty stream is a finished pull")
+}
+
+// TestDrainPullClassifies: an error inside the stream is classified by the
+// HTTP status the engine relays with it, never by its text.
+func TestDrainPullClassifies(t *testing.T) {
+	tests := []struct {
+		name, stream string
+		want         error // nil: no class
+	}{
+		{"no code", `{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}`, nil},
+		{"401", `{"errorDetail":{"code":401,"message":"unauthorized"},"error":"unauthorized"}`, errdefs.ErrPermissionDenied},
+		{"403", `{"errorDetail":{"code":403,"message":"denied"},"error":"denied"}`, errdefs.ErrPermissionDenied},
+		{"404", `{"errorDetail":{"code":404,"message":"manifest unknown"},"error":"manifest unknown"}`, errdefs.ErrNotFound},
+		{"429", `{"errorDetail":{"code":429,"message":"toomanyrequests"},"error":"toomanyrequests"}`, errdefs.ErrUnavailable},
+		{"502", `{"errorDetail":{"code":502,"message":"bad gateway"},"error":"bad gateway"}`, errdefs.ErrUnavailable},
+		{"400 is not guessed", `{"errorDetail":{"code":400,"message":"bad"},"error":"bad"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := DrainPull(strings.NewReader(tt.stream), nil)
+			require.Error(t, err)
+			assert.Equal(t, tt.want, errdefs.Class(err))
+		})
+	}
 }

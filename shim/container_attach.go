@@ -14,7 +14,7 @@ import (
 func (s *Service) Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
 	srv := s.streamServer()
 	if srv == nil {
-		return nil, errdefs.Unimplemented("streaming server is not running")
+		return nil, errdefs.Wrap(errdefs.ErrUnavailable, errStreamingNotRunning)
 	}
 	if err := requireID("container", req.ContainerId); err != nil {
 		return nil, err

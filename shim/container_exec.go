@@ -13,7 +13,7 @@ import (
 func (s *Service) Exec(ctx context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
 	srv := s.streamServer()
 	if srv == nil {
-		return nil, errdefs.Unimplemented("streaming server is not running")
+		return nil, errdefs.Wrap(errdefs.ErrUnavailable, errStreamingNotRunning)
 	}
 	if err := requireID("container", req.ContainerId); err != nil {
 		return nil, err

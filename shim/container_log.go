@@ -20,7 +20,7 @@ func prepareLogFile(logPath string) error {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
-		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("creating log directory for %s: %w", logPath, err))
+		return errdefs.FromOS(fmt.Errorf("creating log directory for %s: %w", logPath, err))
 	}
 	if fi, err := os.Lstat(logPath); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if err := os.Remove(logPath); err != nil {
@@ -31,7 +31,7 @@ func prepareLogFile(logPath string) error {
 	}
 	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
-		return errdefs.Wrap(errdefs.ErrInvalidArgument, fmt.Errorf("creating log file %s: %w", logPath, err))
+		return errdefs.FromOS(fmt.Errorf("creating log file %s: %w", logPath, err))
 	}
 	return f.Close()
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/internal/errdefs"
 )
@@ -134,5 +137,56 @@ func TestSendChunksEachItemOnce(t *testing.T) {
 				t.Fatalf("n=%d: item %d is %d", n, i, v)
 			}
 		}
+	}
+}
+
+// TestRPCCodesOfHostConditions: conditions of the host or of the daemon's
+// own set-up reach kubelet with the code that says what they are (issue
+// #17's misclassified cases), through the real boundary mapping.
+func TestRPCCodesOfHostConditions(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	sbCfg := env.sandboxConfig()
+	sb := env.runSandbox(t, sbCfg)
+	ctr := env.createContainer(t, sb, sbCfg, containerConfig())
+
+	// A log directory whose parent is a regular file: a bad path.
+	notDir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notDir, nil, 0o644))
+	badLogCfg := env.sandboxConfig()
+	badLogCfg.LogDirectory = filepath.Join(notDir, "pods")
+
+	tests := []struct {
+		name string
+		call func() error
+		want codes.Code
+	}{
+		{"log directory under a file", func() error {
+			_, err := env.svc.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: containerConfig(withContainerName("logs")), SandboxConfig: badLogCfg})
+			return err
+		}, codes.InvalidArgument},
+		{"exec without a streaming server", func() error {
+			_, err := env.svc.Exec(ctx, &runtimeapi.ExecRequest{ContainerId: ctr, Cmd: []string{"sh"}, Stdout: true})
+			return err
+		}, codes.Unavailable},
+		{"attach without a streaming server", func() error {
+			_, err := env.svc.Attach(ctx, &runtimeapi.AttachRequest{ContainerId: ctr, Stdout: true})
+			return err
+		}, codes.Unavailable},
+		{"port-forward without a streaming server", func() error {
+			_, err := env.svc.PortForward(ctx, &runtimeapi.PortForwardRequest{PodSandboxId: sb, Port: []int32{80}})
+			return err
+		}, codes.Unavailable},
+		{"unimplemented stays exactly Unimplemented", func() error {
+			_, err := env.svc.CheckpointContainer(ctx, &runtimeapi.CheckpointContainerRequest{ContainerId: ctr})
+			return err
+		}, codes.Unimplemented},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			require.Error(t, err)
+			assert.Equal(t, tt.want, codeOf(err), "%v", err)
+		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
@@ -75,11 +74,6 @@ func (s *Service) pullRef(ctx context.Context, full, auth string) (string, error
 	defer cancel(nil)
 	stream, err := s.engine.PullImage(ctx, full, auth)
 	if err != nil {
-		if codeOf(err) == codes.Unknown {
-			// Docker reports an unreachable or failing registry as a plain
-			// server error: the registry, not the request, is at fault.
-			return "", errdefs.Wrap(errdefs.ErrUnavailable, err)
-		}
 		return "", err
 	}
 	defer stream.Close()
@@ -102,9 +96,8 @@ func (s *Service) pullRef(ctx context.Context, full, auth string) (string, error
 		return "", cause
 	}
 	if err != nil {
-		// A failure reported inside the progress stream is about the image
-		// (unknown, unauthorized): the request cannot succeed as it is.
-		return "", errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+		// Classified by docker.DrainPull where the engine says what it is.
+		return "", fmt.Errorf("pull image %s: %w", full, err)
 	}
 	img, err := s.engine.InspectImage(ctx, full)
 	if err != nil {

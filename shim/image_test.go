@@ -19,6 +19,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 const remoteDigest = "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
@@ -71,7 +72,8 @@ func TestPullImageErrors(t *testing.T) {
 		{"malformed reference", pullReq("Registry.local/App", nil), nil, codes.InvalidArgument},
 		{"bad auth", pullReq("registry.local/app:v1", &runtimeapi.AuthConfig{Auth: "%%"}), nil, codes.InvalidArgument},
 		{"unknown image", pullReq("registry.local/app:v9", nil), nil, codes.NotFound},
-		{"registry failing", pullReq("registry.local/app:v1", nil), errors.New("received unexpected HTTP status: 502 Bad Gateway"), codes.Unavailable},
+		// As docker.Client classifies Docker's 500 on a pull.
+		{"registry failing", pullReq("registry.local/app:v1", nil), errdefs.Wrap(errdefs.ErrUnavailable, errors.New("received unexpected HTTP status: 502 Bad Gateway")), codes.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 func (s *Service) PortForward(ctx context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
 	srv := s.streamServer()
 	if srv == nil {
-		return nil, errdefs.Unimplemented("streaming server is not running")
+		return nil, errdefs.Wrap(errdefs.ErrUnavailable, errStreamingNotRunning)
 	}
 	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"errors"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -10,6 +11,11 @@ type StreamServer interface {
 	GetAttach(*runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error)
 	GetPortForward(*runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error)
 }
+
+// errStreamingNotRunning: Exec, Attach and PortForward need the streaming
+// server. It is Unavailable, not Unimplemented: kubelet falls back on
+// Unimplemented as if the runtime had no such call.
+var errStreamingNotRunning = errors.New("streaming server is not running")
 
 // SetStreamServer wires the streaming server; without one, Exec, Attach
 // and PortForward are Unimplemented.

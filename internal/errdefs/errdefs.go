@@ -1,32 +1,41 @@
-// Package errdefs holds the error classes that cross dockercri's layers.
-//
-// Lower layers (docker/, translate/) wrap their errors with one of these
-// sentinels; the gRPC boundary in shim/ maps each class to exactly one gRPC
-// code. Nothing is ever classified by matching message text.
+// Package errdefs is dockercri's thin layer over containerd's error
+// vocabulary (github.com/containerd/errdefs): the classes are containerd's
+// own sentinels, so errgrpc maps them to gRPC codes at the boundary and
+// cerrdefs.Is* recognise them anywhere. It adds only formatting
+// constructors and Wrap, whose class is the outermost of an error's chain
+// (a handler that re-classifies a lower layer's error wins, as
+// errdefs.Resolve reads it). Nothing is ever classified by message text.
 package errdefs
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"syscall"
+
+	cerrdefs "github.com/containerd/errdefs"
 )
 
+// The classes that cross dockercri's layers.
 var (
 	// ErrInvalidArgument: the request itself is malformed.
-	ErrInvalidArgument = errors.New("invalid argument")
+	ErrInvalidArgument = cerrdefs.ErrInvalidArgument
 	// ErrNotFound: the named object does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = cerrdefs.ErrNotFound
 	// ErrAlreadyExists: an object with that name or id already exists.
-	ErrAlreadyExists = errors.New("already exists")
-	// ErrFailedPrecondition: the object is in the wrong state for the call.
-	ErrFailedPrecondition = errors.New("failed precondition")
-	// ErrUnavailable: Docker Engine cannot be reached right now.
-	ErrUnavailable = errors.New("unavailable")
+	ErrAlreadyExists = cerrdefs.ErrAlreadyExists
+	// ErrFailedPrecondition: the object or host is in the wrong state.
+	ErrFailedPrecondition = cerrdefs.ErrFailedPrecondition
+	// ErrUnavailable: Docker Engine (or a registry) cannot be reached now.
+	ErrUnavailable = cerrdefs.ErrUnavailable
 	// ErrUnimplemented: the call or option is not supported.
-	ErrUnimplemented = errors.New("unimplemented")
+	ErrUnimplemented = cerrdefs.ErrNotImplemented
 	// ErrDeadlineExceeded: the operation ran out of time.
-	ErrDeadlineExceeded = errors.New("deadline exceeded")
+	ErrDeadlineExceeded = context.DeadlineExceeded
 	// ErrPermissionDenied: the caller or host forbids the operation.
-	ErrPermissionDenied = errors.New("permission denied")
+	ErrPermissionDenied = cerrdefs.ErrPermissionDenied
+	// ErrResourceExhausted: the host ran out of something (disk space).
+	ErrResourceExhausted = cerrdefs.ErrResourceExhausted
 )
 
 // InvalidArgument returns an error of class ErrInvalidArgument.
@@ -77,11 +86,36 @@ func Wrap(class, err error) error {
 }
 
 // Class returns the class of the outermost classified error in err's chain
-// (a handler that re-classifies a lower layer's error wins), or nil.
+// (a handler that re-classifies a lower layer's error wins), as containerd's
+// errdefs.Resolve finds it, or nil when err carries none.
 func Class(err error) error {
-	var ce *classedError
-	if errors.As(err, &ce) {
-		return ce.class
+	if err == nil {
+		return nil
+	}
+	if c := cerrdefs.Resolve(err); c != cerrdefs.ErrUnknown {
+		return c
 	}
 	return nil
+}
+
+// FromOS classifies a file-system error by its errno: a bad path is
+// InvalidArgument, a refused one PermissionDenied, a full disk
+// ResourceExhausted, a read-only file system FailedPrecondition. Any other
+// error is returned as it is (Unknown at the boundary).
+func FromOS(err error) error {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err
+	}
+	switch errno {
+	case syscall.ENOTDIR, syscall.EISDIR, syscall.ENAMETOOLONG, syscall.ELOOP, syscall.EINVAL:
+		return Wrap(ErrInvalidArgument, err)
+	case syscall.EACCES, syscall.EPERM:
+		return Wrap(ErrPermissionDenied, err)
+	case syscall.ENOSPC, syscall.EDQUOT:
+		return Wrap(ErrResourceExhausted, err)
+	case syscall.EROFS:
+		return Wrap(ErrFailedPrecondition, err)
+	}
+	return err
 }

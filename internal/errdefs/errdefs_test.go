@@ -3,8 +3,11 @@ package errdefs
 import (
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -57,4 +60,40 @@ func TestWrap(t *testing.T) {
 	twice := Wrap(ErrFailedPrecondition, Wrap(ErrAlreadyExists, cause))
 	assert.ErrorIs(t, twice, ErrFailedPrecondition)
 	assert.ErrorIs(t, twice, ErrAlreadyExists, "an inner class is still visible")
+}
+
+func TestFromOS(t *testing.T) {
+	tests := []struct {
+		errno syscall.Errno
+		want  error // nil: not classified
+	}{
+		{syscall.ENOTDIR, ErrInvalidArgument},
+		{syscall.ENAMETOOLONG, ErrInvalidArgument},
+		{syscall.EACCES, ErrPermissionDenied},
+		{syscall.EPERM, ErrPermissionDenied},
+		{syscall.ENOSPC, ErrResourceExhausted},
+		{syscall.EDQUOT, ErrResourceExhausted},
+		{syscall.EROFS, ErrFailedPrecondition},
+		{syscall.EIO, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.errno.Error(), func(t *testing.T) {
+			err := FromOS(fmt.Errorf("creating log file x: %w", &os.PathError{Op: "open", Path: "x", Err: tt.errno}))
+			assert.Equal(t, tt.want, Class(err))
+			assert.ErrorIs(t, err, tt.errno, "the cause stays in the chain")
+		})
+	}
+	plain := errors.New("plain")
+	assert.Equal(t, plain, FromOS(plain))
+}
+
+// TestClassesAreContainerds: the classes are containerd's own, so its
+// Is* helpers and errgrpc recognise them.
+func TestClassesAreContainerds(t *testing.T) {
+	assert.True(t, cerrdefs.IsNotFound(NotFound("x")))
+	assert.True(t, cerrdefs.IsNotImplemented(Unimplemented("x")))
+	assert.True(t, cerrdefs.IsResourceExhausted(Wrap(ErrResourceExhausted, errors.New("full"))))
+	assert.Equal(t, ErrFailedPrecondition, Class(Wrap(ErrFailedPrecondition, AlreadyExists("in use"))), "the outermost class")
+	assert.Nil(t, Class(errors.New("plain")))
+	assert.Nil(t, Class(nil))
 }
