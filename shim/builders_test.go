@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/docker/dockertest"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -70,7 +71,7 @@ func newTestEnv(t testing.TB, opts ...envOpt) *testEnv {
 		o(&set)
 	}
 	engine := dockertest.New(set.engine...)
-	svc, err := New(set.cfg, engine, set.host)
+	svc, err := newTestService(t, set.cfg, engine, set.host)
 	require.NoError(t, err)
 	svc.Start(context.Background())
 	return &testEnv{svc: svc, engine: engine, root: root, logDir: filepath.Join(t.TempDir(), "pods")}
@@ -163,4 +164,15 @@ func (e *testEnv) createContainer(t *testing.T, sandboxID string, sandbox *runti
 	require.NoError(t, err)
 	require.Len(t, resp.ContainerId, 64)
 	return resp.ContainerId
+}
+
+// newTestService builds a Service and closes it when the test ends, so
+// that no goroutine of it outlives the test (goleak checks in TestMain).
+func newTestService(t testing.TB, cfg Config, engine docker.Engine, host translate.HostLimits) (*Service, error) {
+	t.Helper()
+	svc, err := New(cfg, engine, host)
+	if err == nil {
+		t.Cleanup(svc.Close)
+	}
+	return svc, err
 }

@@ -134,7 +134,7 @@ func TestContainerLogSurvivesRestart(t *testing.T) {
 
 	require.NoError(t, env.engine.AppendLog(id, "stdout", "c\n")) // printed while it is down
 
-	svc, err := New(env.svc.cfg, env.engine, env.svc.hostLimits())
+	svc, err := newTestService(t, env.svc.cfg, env.engine, env.svc.hostLimits())
 	require.NoError(t, err)
 	env.svc = svc
 	second := env.withLogManager(t, state)

@@ -15,7 +15,7 @@ const imageUsageMaxAge = 30 * time.Second
 // imageUsage keeps the bytes the engine's image layers take (Docker's
 // `system df` LayersSize): asking Docker takes tens of milliseconds on the
 // containerd image store, so ImageFsInfo answers from the last figure and a
-// refresh runs in the background, owned by the service.
+// refresh runs in the background, in the service's goroutine group.
 type imageUsage struct {
 	mu         sync.Mutex
 	bytes      uint64
@@ -31,9 +31,8 @@ func (s *Service) imagesBytes(ctx context.Context) (uint64, error) {
 	u.mu.Lock()
 	bytes, at, refreshing := u.bytes, u.at, u.refreshing
 	stale := time.Since(at) > imageUsageMaxAge
-	if !at.IsZero() && stale && !refreshing && s.background.Err() == nil {
-		u.refreshing = true
-		s.workers.Go(func() { s.refreshImageUsage() })
+	if !at.IsZero() && stale && !refreshing {
+		u.refreshing = s.bg.Go(s.refreshImageUsage)
 	}
 	u.mu.Unlock()
 	if !at.IsZero() {
@@ -47,8 +46,8 @@ func (s *Service) imagesBytes(ctx context.Context) (uint64, error) {
 	return uint64(max(n, 0)), nil
 }
 
-func (s *Service) refreshImageUsage() {
-	ctx, cancel := context.WithTimeout(s.background, time.Minute)
+func (s *Service) refreshImageUsage(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	n, err := s.engine.ImagesDiskUsage(ctx)
 	if err != nil {

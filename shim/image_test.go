@@ -105,7 +105,7 @@ func TestPullImageStalledIsDeadlineExceeded(t *testing.T) {
 	env := newTestEnv(t)
 	cfg := env.svc.cfg
 	cfg.PullProgressDeadline = 50 * time.Millisecond
-	svc, err := New(cfg, stallingPull{env.engine}, env.svc.hostLimits())
+	svc, err := newTestService(t, cfg, stallingPull{env.engine}, env.svc.hostLimits())
 	require.NoError(t, err)
 
 	start := time.Now()

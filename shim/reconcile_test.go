@@ -47,7 +47,7 @@ func TestReconcileRemovesNeverStartedOrphans(t *testing.T) {
 	young := mk("k8s_POD_c_ns_u3_0")
 
 	root := t.TempDir()
-	svc, err := New(Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
 	require.NoError(t, svc.checkpoints.write(recorded, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
 	svc.Start(ctx)
@@ -144,7 +144,7 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 	net.cached[settled], net.leased[settled] = []string{"10.1.0.102"}, []string{"10.1.0.102"}
 
 	root := t.TempDir()
-	svc, err := New(Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "none"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "none"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
 	for _, id := range []string{completed, cutShort, stopped, gone, settled} {
 		cp := &sandboxCheckpoint{Name: "p", Namespace: "ns", Dockercri: &checkpointExtra{UID: "u", NetworkSetUp: true, NetworkNS: "POD"}}
@@ -225,7 +225,7 @@ func TestReconcileRemovesLeftovers(t *testing.T) {
 	young := ctr("k8s_app_c_ns_u3_0", goneSandbox)
 
 	root := t.TempDir()
-	svc, err := New(Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
 	require.NoError(t, svc.checkpoints.write(liveSandbox, &sandboxCheckpoint{Name: "a", Namespace: "ns"}))
 	require.NoError(t, svc.checkpoints.write(goneSandbox, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
@@ -262,7 +262,7 @@ func TestStartupWorkRunsWhenDockerAnswersLate(t *testing.T) {
 	engine.FailNext("Info", down)
 	engine.FailNext("ListContainers", down)
 
-	svc, err := New(Config{RootDir: t.TempDir(), SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	svc, err := newTestService(t, Config{RootDir: t.TempDir(), SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
 	// Written by this process (a RunPodSandbox in flight): not a leftover.
 	mine := strings.Repeat("12", 32)

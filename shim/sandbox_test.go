@@ -117,7 +117,7 @@ func TestRunPodSandboxRollsBackAfterCancel(t *testing.T) {
 	env := newTestEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	svc, err := New(env.svc.cfg, cancelOnStart{env.engine, cancel}, env.svc.hostLimits())
+	svc, err := newTestService(t, env.svc.cfg, cancelOnStart{env.engine, cancel}, env.svc.hostLimits())
 	require.NoError(t, err)
 
 	_, err = svc.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: env.sandboxConfig()})

@@ -15,6 +15,7 @@ import (
 	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/internal/owner"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -75,11 +76,9 @@ type Service struct {
 	startupMu   sync.Mutex
 	startupDone bool
 
-	// background is the context of the service's own goroutines; workers
-	// are the short-lived ones, which Close waits for.
-	background     context.Context
-	stopBackground context.CancelFunc
-	workers        sync.WaitGroup
+	// bg owns every goroutine the service starts (the event watcher,
+	// late start-up work, refreshes); Close stops it and waits for them.
+	bg *owner.Group
 }
 
 // New builds the service. host carries the facts probed at start-up.
@@ -88,10 +87,9 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	bg, stop := context.WithCancel(context.Background())
 	s := &Service{
 		cfg: cfg, host: host, checkpoints: cps, names: newRegistrar(),
-		stats: newStatsCollector(), background: bg, stopBackground: stop,
+		stats: newStatsCollector(), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
 	}
 	s.engine = &indexedEngine{Engine: engine, index: &s.index}
@@ -103,7 +101,7 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 // must come up while dockerd is down; the work then runs as soon as the
 // watcher reaches dockerd.
 func (s *Service) Start(ctx context.Context) {
-	go s.watchEvents(s.background)
+	s.bg.Go(s.watchEvents)
 	if err := s.engineStartup(ctx); err != nil {
 		logrus.WithField("phase", "startup").WithError(err).Warn("docker engine not reachable yet; the start-up work runs when it answers")
 	}
@@ -153,15 +151,15 @@ func (s *Service) lateEngineStartup() {
 	if !s.engineStartupPending() {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(s.background, engineStartupTimeout)
+	s.bg.Go(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, engineStartupTimeout)
 		defer cancel()
 		if err := s.engineStartup(ctx); err != nil {
 			logrus.WithField("phase", "startup").WithError(err).Warn("start-up work failed; retried on the next docker connection")
 			return
 		}
 		logrus.WithField("phase", "startup").Info("docker engine reachable: start-up work done")
-	}()
+	})
 }
 
 // SetLogManager wires the CRI log writer (before Start).
@@ -229,11 +227,11 @@ func (s *Service) dockerRoot(ctx context.Context) (string, error) {
 	return s.dockerRootDir, nil
 }
 
-// Close stops the service's background work (the event watcher) and waits
-// for its short-lived workers.
+// Close stops the service's goroutines (the event watcher, start-up and
+// refresh work, the stats walks) and waits until they have returned.
 func (s *Service) Close() {
-	s.stopBackground()
-	s.workers.Wait()
+	s.bg.Stop()
+	s.stats.close()
 }
 
 // CgroupDriver is Docker's cgroup driver as last read from docker info.

@@ -77,6 +77,9 @@ func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
 	return info, true
 }
 
+// close stops the background walks of writable layers.
+func (c *statsCollector) close() { c.disk.Close() }
+
 // snapshotterRoot is the containerd snapshotter root seen in a container's
 // root file system, "" before one was seen.
 func (c *statsCollector) snapshotterRoot() string {

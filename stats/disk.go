@@ -1,11 +1,14 @@
 package stats
 
 import (
+	"context"
 	"io/fs"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/dockercri/dockercri/internal/owner"
 )
 
 // DiskUsage is the space a directory tree takes.
@@ -22,11 +25,12 @@ type DiskCache struct {
 	mu      sync.Mutex
 	entries map[string]DiskUsage
 	walking map[string]bool
+	walks   *owner.Group
 }
 
 // NewDiskCache refreshes entries older than maxAge.
 func NewDiskCache(maxAge time.Duration) *DiskCache {
-	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, walking: map[string]bool{}}
+	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, walking: map[string]bool{}, walks: owner.New(context.Background())}
 }
 
 // Get returns the cached usage of dir (ok false before the first walk
@@ -36,8 +40,7 @@ func (c *DiskCache) Get(dir string) (DiskUsage, bool) {
 	defer c.mu.Unlock()
 	u, ok := c.entries[dir]
 	if (!ok || time.Since(u.Time) > c.MaxAge) && !c.walking[dir] {
-		c.walking[dir] = true
-		go c.walk(dir)
+		c.walking[dir] = c.walks.Go(func(ctx context.Context) { c.walk(ctx, dir) })
 	}
 	return u, ok
 }
@@ -49,10 +52,16 @@ func (c *DiskCache) Forget(dir string) {
 	delete(c.entries, dir)
 }
 
-func (c *DiskCache) walk(dir string) {
+// Close stops the walks in progress and waits for them.
+func (c *DiskCache) Close() { c.walks.Stop() }
+
+func (c *DiskCache) walk(ctx context.Context, dir string) {
 	u := DiskUsage{Time: time.Now()}
 	seen := map[uint64]bool{}
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			return nil // vanished meanwhile or unreadable: count the rest
 		}
@@ -75,5 +84,7 @@ func (c *DiskCache) walk(dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.walking, dir)
-	c.entries[dir] = u
+	if err == nil {
+		c.entries[dir] = u
+	}
 }
