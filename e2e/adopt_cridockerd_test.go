@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/cridockerd/core"
 )
 
 // criDockerdPod makes a pod the way cri-dockerd does: its container names
@@ -65,12 +67,12 @@ func criDockerdPod(t *testing.T, root, logDir string) (sandboxID, containerID, l
 	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
 	require.NoError(t, os.Symlink(in.LogPath, logPath))
 
-	// cri-dockerd's checkpoint (its checksum is a hash of a Go dump that
-	// dockercri does not verify).
+	// cri-dockerd's checkpoint, with the checksum cri-dockerd computes
+	// (dockercri verifies it).
 	cp, err := json.Marshal(map[string]any{
 		"version": "v1", "name": name, "namespace": ns,
-		"data":     map[string]any{"port_mappings": []any{}, "host_network": false},
-		"checksum": 1234567890,
+		"data":     map[string]any{},
+		"checksum": core.Checksum(core.CheckpointData{}),
 	})
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "sandbox"), 0o700))

@@ -13,6 +13,9 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/dockercri/dockercri/internal/cridockerd/config"
+	"github.com/dockercri/dockercri/internal/cridockerd/core"
+	"github.com/dockercri/dockercri/internal/cridockerd/dockershim"
 	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
@@ -72,14 +75,57 @@ func (c *sandboxCheckpoint) createdAt() int64 {
 	return c.written
 }
 
-// checksum is FNV-1a over the JSON of the data; cri-dockerd's own checksum
-// (a hash of a Go-specific dump) is not reproduced, and files written by it
-// are accepted without verification.
+// checksum is cri-dockerd's checksum of the data (internal/cridockerd), so
+// that cri-dockerd verifies the files dockercri writes and the other way
+// round. dockercri's own block is not covered, as cri-dockerd ignores it.
 func (c *sandboxCheckpoint) checksum() uint64 {
+	var data core.CheckpointData
+	if c.Data != nil {
+		data.HostNetwork = c.Data.HostNetwork
+		for _, p := range c.Data.PortMappings {
+			m := &config.PortMapping{ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
+			if p.Protocol != nil {
+				proto := config.Protocol(*p.Protocol)
+				m.Protocol = &proto
+			}
+			data.PortMappings = append(data.PortMappings, m)
+		}
+	}
+	return core.Checksum(data)
+}
+
+// dockershimChecksum is the checksum kubelet's in-tree dockershim wrote
+// (same algorithm, its own type names), for checkpoints adopted from
+// /var/lib/dockershim.
+func (c *sandboxCheckpoint) dockershimChecksum() uint64 {
+	var data dockershim.CheckpointData
+	if c.Data != nil {
+		data.HostNetwork = c.Data.HostNetwork
+		for _, p := range c.Data.PortMappings {
+			m := &dockershim.PortMapping{ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
+			if p.Protocol != nil {
+				proto := dockershim.Protocol(*p.Protocol)
+				m.Protocol = &proto
+			}
+			data.PortMappings = append(data.PortMappings, m)
+		}
+	}
+	return dockershim.Checksum(data)
+}
+
+// legacyChecksum is what dockercri wrote before it computed cri-dockerd's
+// checksum (FNV-64a of the data's JSON); such files stay readable.
+func (c *sandboxCheckpoint) legacyChecksum() uint64 {
 	buf, _ := json.Marshal(c.Data)
 	h := fnv.New64a()
 	_, _ = h.Write(buf)
 	return h.Sum64()
+}
+
+// verify checks a checkpoint read from disk against its checksum, as
+// cri-dockerd, dockershim or an earlier dockercri computed it.
+func (c *sandboxCheckpoint) verify() bool {
+	return c.Checksum == c.checksum() || c.Checksum == c.dockershimChecksum() || c.Checksum == c.legacyChecksum()
 }
 
 var checkpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
@@ -245,6 +291,9 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	}
 	if cp.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s has unknown version %q", id, cp.Version)
+	}
+	if !cp.verify() {
+		return nil, errdefs.Wrap(errdefs.ErrDataLoss, fmt.Errorf("checkpoint %s is corrupt: its checksum %d does not match its data", id, cp.Checksum))
 	}
 	s.remember(id, &cp)
 	return &cp, nil

@@ -1,6 +1,9 @@
 package shim
 
 import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dockercri/dockercri/internal/errdefs"
 )
 
 // TestCheckpointCacheHandsOutCopies: what read returns can be changed
@@ -52,4 +57,54 @@ func TestCheckpointStoreRemovesStaleTemps(t *testing.T) {
 	ids, err := s2.list()
 	require.NoError(t, err)
 	assert.Equal(t, []string{id}, ids)
+}
+
+// TestCheckpointChecksumIsCriDockerds: files as cri-dockerd (or dockershim) writes them
+// (testdata, checksums of cri-dockerd's algorithm) verify; a changed one
+// is DataLoss; dockercri's own files carry cri-dockerd's checksum, so
+// cri-dockerd verifies them after a switch back; files of earlier dockercri
+// versions (FNV-64 of the JSON) stay readable.
+func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
+	s, err := newCheckpointStore(t.TempDir())
+	require.NoError(t, err)
+	put := func(id string, body []byte) {
+		require.NoError(t, os.WriteFile(filepath.Join(s.dir, id), body, 0o600))
+	}
+	for i, name := range []string{"cri-dockerd-ports.json", "cri-dockerd-hostnet.json", "dockershim-ports.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", "checkpoints", name))
+		require.NoError(t, err)
+		id := strings.Repeat(string(rune('c'+i)), 64) // c, d, e
+		put(id, body)
+		cp, err := s.read(id)
+		require.NoError(t, err, name)
+		assert.Equal(t, "v1", cp.Version)
+
+		// The same file with its data changed does not verify.
+		tampered := strings.Replace(strings.Replace(string(body), "8080", "8081", 1), `"host_network":true`, `"host_network":false`, 1)
+		bad := strings.Repeat(string(rune('1'+i)), 64)
+		put(bad, []byte(tampered))
+		_, err = s.read(bad)
+		assert.ErrorIs(t, err, errdefs.ErrDataLoss, name)
+	}
+
+	// dockercri writes cri-dockerd's checksum.
+	tcp := "tcp"
+	port, host := int32(80), int32(8080)
+	id := strings.Repeat("a", 64)
+	require.NoError(t, s.write(id, &sandboxCheckpoint{Name: "web", Namespace: "default",
+		Data: &checkpointData{PortMappings: []*checkpointPort{{Protocol: &tcp, ContainerPort: &port, HostPort: &host}}}}))
+	var onDisk struct{ Checksum uint64 }
+	body, err := os.ReadFile(filepath.Join(s.dir, id))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(body, &onDisk))
+	assert.Equal(t, uint64(3712672205), onDisk.Checksum, "the checksum cri-dockerd computes for these ports")
+
+	// A file of an earlier dockercri (FNV-64a of the data's JSON).
+	legacy := strings.Repeat("9", 64)
+	data, _ := json.Marshal(&checkpointData{HostNetwork: true})
+	h := fnv.New64a()
+	h.Write(data)
+	put(legacy, fmt.Appendf(nil, `{"version":"v1","name":"old","namespace":"ns","data":%s,"checksum":%d}`, data, h.Sum64()))
+	_, err = s.read(legacy)
+	assert.NoError(t, err)
 }

@@ -36,6 +36,8 @@ var (
 	ErrPermissionDenied = cerrdefs.ErrPermissionDenied
 	// ErrResourceExhausted: the host ran out of something (disk space).
 	ErrResourceExhausted = cerrdefs.ErrResourceExhausted
+	// ErrDataLoss: stored state is corrupt (a checkpoint's checksum).
+	ErrDataLoss = cerrdefs.ErrDataLoss
 )
 
 // InvalidArgument returns an error of class ErrInvalidArgument.
