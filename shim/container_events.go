@@ -92,7 +92,7 @@ var eventTypes = map[string]runtimeapi.ContainerEventType{
 	"destroy": runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT,
 }
 
-// WatchedEvents are the events that change what the index, the inspect
+// WatchedEvents are the events that change what the store, the inspect
 // cache or GetContainerEvents subscribers see. Docker drops the rest
 // (exec_*, kill, stop, attach, ...: a probe's exec alone makes three)
 // before they reach dockercri.
@@ -101,7 +101,7 @@ var WatchedEvents = docker.EventFilter{
 	Actions: []string{"create", "start", "restart", "die", "oom", "destroy", "rename", "update", "pause", "unpause"},
 }
 
-// resyncDelay is how soon the index is relisted after something left it
+// resyncDelay is how soon the store is relisted after something left it
 // unsynced while the event stream still runs (a failed read of one entry).
 const resyncDelay = 100 * time.Millisecond
 
@@ -118,9 +118,9 @@ func (s *Service) watchEvents(ctx context.Context) {
 			since = time.Now().Add(-time.Second)
 		}
 		evs, errc := s.engine.ContainerEvents(ctx, since, WatchedEvents)
-		s.index.clearResyncRequest()
+		s.containers.ClearResyncRequest()
 		if err := s.resync(ctx); err != nil {
-			log(ctx).WithError(err).Debug("listing containers for the index")
+			log(ctx).WithError(err).Debug("listing containers for the store")
 		} else if s.engineStartupPending() {
 			s.lateEngineStartup() // dockerd answers: finish start-up if it could not
 		} else if err := s.refreshEngineFacts(ctx); err != nil {
@@ -130,7 +130,7 @@ func (s *Service) watchEvents(ctx context.Context) {
 		if s.followEvents(ctx, evs, &seen) {
 			backoff = 100 * time.Millisecond
 		}
-		s.index.desync() // the stream broke: List asks Docker until resynced
+		s.containers.Desync() // the stream broke: List asks Docker until resynced
 		if err := <-errc; err != nil {
 			log(ctx).WithError(err).Debug("docker events stream broke; reconnecting")
 		}
@@ -162,11 +162,11 @@ func (d *eventDedup) fresh(ev docker.Event) bool {
 	return true
 }
 
-// followEvents applies events until the stream ends, relisting the index
+// followEvents applies events until the stream ends, relisting the store
 // when something asks for it meanwhile. It reports whether any event came.
 func (s *Service) followEvents(ctx context.Context, evs <-chan docker.Event, seen *eventDedup) bool {
 	got := false
-	wake := s.index.resyncRequested()
+	wake := s.containers.ResyncRequested()
 	var retry <-chan time.Time
 	for {
 		select {
@@ -178,7 +178,7 @@ func (s *Service) followEvents(ctx context.Context, evs <-chan docker.Event, see
 			if !seen.fresh(ev) {
 				continue // replayed after a reconnect: already handled
 			}
-			s.indexEvent(ctx, ev)
+			s.applyEvent(ctx, ev)
 			if ev.Labels[translate.LabelType] == translate.TypeContainer {
 				s.handleEvent(ctx, ev)
 			}
@@ -188,9 +188,9 @@ func (s *Service) followEvents(ctx context.Context, evs <-chan docker.Event, see
 			}
 		case <-retry:
 			retry = nil
-			if !s.index.isSynced() {
+			if !s.containers.Synced() {
 				if err := s.resync(ctx); err != nil {
-					log(ctx).WithError(err).Debug("relisting containers for the index")
+					log(ctx).WithError(err).Debug("relisting containers for the store")
 				} else {
 					s.lateEngineStartup()
 				}

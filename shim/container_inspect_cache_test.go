@@ -6,18 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
-	"github.com/dockercri/dockercri/translate"
 )
 
 func (e *testEnv) waitSynced(t *testing.T) {
 	t.Helper()
-	require.Eventually(t, e.svc.index.isSynced, 2*time.Second, time.Millisecond)
+	require.Eventually(t, e.svc.containers.Synced, 2*time.Second, time.Millisecond)
 }
 
 func (e *testEnv) containerState(t *testing.T, id string) runtimeapi.ContainerState {
@@ -83,77 +81,6 @@ func TestStatusServedFromInspectCache(t *testing.T) {
 	assert.True(t, docker.IsNotFound(err), "removed: %v", err)
 }
 
-// TestInspectCacheInvalidation: an inspect that raced an invalidation is
-// not stored, nothing is served while the index is unsynced, unknown
-// containers are not cached, and callers cannot change the cached copy.
-func TestInspectCacheInvalidation(t *testing.T) {
-	const id = "c1"
-	info := func(status string) docker.ContainerInfo {
-		in := docker.ContainerInfo{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: &container.State{Status: status}, HostConfig: &docker.HostConfig{}},
-			Config: &docker.ContainerConfig{Labels: map[string]string{translate.LabelType: translate.TypeContainer}}}
-		return in
-	}
-	tests := []struct {
-		name   string
-		before func(x *containerIndex) // after gen is read, before the store
-		cached bool
-	}{
-		{name: "quiet", cached: true},
-		{name: "event for it", before: func(x *containerIndex) { x.forget(id) }},
-		{name: "event for another", before: func(x *containerIndex) { x.forget("other") }},
-		{name: "stream broke", before: func(x *containerIndex) { x.desync() }},
-		{name: "relisted", before: func(x *containerIndex) { x.replace([]docker.ContainerSummary{{ID: id}}, time.Now()) }},
-		{name: "removed", before: func(x *containerIndex) { x.remove(id) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var x containerIndex
-			x.replace([]docker.ContainerSummary{{ID: id}}, time.Now())
-			_, gen, ok := x.cachedInspect(id)
-			require.False(t, ok)
-			if tc.before != nil {
-				tc.before(&x)
-			}
-			x.storeInspect(info("running"), gen)
-			_, _, ok = x.cachedInspect(id)
-			assert.Equal(t, tc.cached, ok)
-		})
-	}
-
-	t.Run("unknown container", func(t *testing.T) {
-		var x containerIndex
-		x.replace(nil, time.Now())
-		_, gen, _ := x.cachedInspect(id)
-		x.storeInspect(info("running"), gen)
-		_, _, ok := x.cachedInspect(id)
-		assert.False(t, ok, "only what the index holds is cached")
-	})
-	t.Run("unsynced hides entries", func(t *testing.T) {
-		var x containerIndex
-		x.replace([]docker.ContainerSummary{{ID: id}}, time.Now())
-		_, gen, _ := x.cachedInspect(id)
-		x.storeInspect(info("running"), gen)
-		x.synced = false
-		_, _, ok := x.cachedInspect(id)
-		assert.False(t, ok)
-	})
-	t.Run("copies", func(t *testing.T) {
-		var x containerIndex
-		x.replace([]docker.ContainerSummary{{ID: id}}, time.Now())
-		_, gen, _ := x.cachedInspect(id)
-		x.storeInspect(info("running"), gen)
-		got, _, ok := x.cachedInspect(id)
-		require.True(t, ok)
-		got.State.Status = "exited"
-		got.Config.Labels[translate.LabelType] = "changed"
-		got.HostConfig.CPUShares = 7
-		again, _, _ := x.cachedInspect(id)
-		assert.Equal(t, "running", again.State.Status)
-		assert.Equal(t, translate.TypeContainer, again.Config.Labels[translate.LabelType])
-		assert.Zero(t, again.HostConfig.CPUShares)
-	})
-}
-
 // TestIndexRelistsAfterFailedRead: when dockercri cannot read a container it
 // just created (the index then cannot be trusted), the index is relisted
 // while the event stream keeps running, instead of staying unsynced until
@@ -164,62 +91,11 @@ func TestIndexRelistsAfterFailedRead(t *testing.T) {
 	env.waitSynced(t)
 	env.engine.FailNext("InspectContainer", errors.New("dockerd hiccup"))
 	sb := env.runSandbox(t, env.sandboxConfig())
-	require.Eventually(t, env.svc.index.isSynced, 2*time.Second, time.Millisecond, "relisted")
+	require.Eventually(t, env.svc.containers.Synced, 2*time.Second, time.Millisecond, "relisted")
 	resp, err := env.svc.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	require.NoError(t, err)
 	require.Len(t, resp.Items, 1)
 	assert.Equal(t, sb, resp.Items[0].Id)
-}
-
-// TestStaleInspectServesLookups: after a start or an exit the cached entry
-// no longer answers status calls, but lookups (which read only what a
-// container keeps for life) still come from it, with State and
-// NetworkSettings nil; anything else drops the entry.
-func TestStaleInspectServesLookups(t *testing.T) {
-	const id = "c1"
-	in := docker.ContainerInfo{
-		ContainerJSONBase: &container.ContainerJSONBase{ID: id, Name: "/k8s_c", State: &container.State{Status: "created"},
-			HostConfig: &docker.HostConfig{Runtime: "runc"}},
-		Config:          &docker.ContainerConfig{Labels: map[string]string{translate.LabelType: translate.TypeContainer}},
-		NetworkSettings: &container.NetworkSettings{},
-	}
-	tests := []struct {
-		name   string
-		change func(x *containerIndex)
-		status bool // served to status calls
-		lookup bool // served to lookups
-	}{
-		{name: "quiet", change: func(*containerIndex) {}, status: true, lookup: true},
-		{name: "state change", change: func(x *containerIndex) { x.staleState(id) }, lookup: true},
-		{name: "own start", change: func(x *containerIndex) { x.setState(id, "running") }, lookup: true},
-		{name: "other change", change: func(x *containerIndex) { x.forget(id) }},
-		{name: "stream broke", change: func(x *containerIndex) { x.desync() }},
-		{name: "removed", change: func(x *containerIndex) { x.remove(id) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var x containerIndex
-			x.replace([]docker.ContainerSummary{{ID: id, State: "created"}}, time.Now())
-			_, gen, _ := x.cachedInspect(id)
-			x.storeInspect(in, gen)
-			tc.change(&x)
-			_, _, ok := x.cachedInspect(id)
-			assert.Equal(t, tc.status, ok, "status")
-			got, ok := x.cachedStatic(id)
-			require.Equal(t, tc.lookup, ok, "lookup")
-			if !ok {
-				return
-			}
-			assert.Equal(t, "/k8s_c", got.Name)
-			assert.Equal(t, "runc", got.HostConfig.Runtime)
-			if tc.status {
-				assert.NotNil(t, got.State)
-			} else {
-				assert.Nil(t, got.State, "a stale State is not handed out")
-				assert.Nil(t, got.NetworkSettings)
-			}
-		})
-	}
 }
 
 // TestLifecycleDockerCalls: a pod lifecycle as kubelet drives it costs one
@@ -236,7 +112,7 @@ func TestLifecycleDockerCalls(t *testing.T) {
 	require.NoError(t, err)
 	// Let the start events arrive (they mark the entries stale).
 	require.Eventually(t, func() bool {
-		_, _, fresh := env.svc.index.cachedInspect(id)
+		_, _, fresh := env.svc.containers.Inspect(id)
 		return !fresh
 	}, 2*time.Second, time.Millisecond)
 

@@ -5,6 +5,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -20,20 +21,20 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	entries, ok := s.index.list(translate.TypeContainer)
+	entries, ok := s.containers.List(translate.TypeContainer)
 	if !ok {
 		list, err := s.engine.ListContainers(ctx, labels...)
 		if err != nil {
 			return nil, err
 		}
-		entries = make([]indexEntry, len(list))
+		entries = make([]store.Entry, len(list))
 		for i := range list {
-			entries[i].sum = list[i]
+			entries[i].Summary = list[i]
 		}
 	}
 	out := make([]*runtimeapi.Container, 0, len(entries))
 	for i := range entries {
-		c := entries[i].container
+		c, _ := entries[i].Memo.(*runtimeapi.Container)
 		if c == nil {
 			var err error
 			if c, err = s.containerFromSummary(ctx, &entries[i], ok); err != nil {
@@ -48,19 +49,19 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 	return &runtimeapi.ListContainersResponse{Containers: out}, nil
 }
 
-// containerFromSummary converts a listed container; from the index, the
-// result is kept for the next List.
-func (s *Service) containerFromSummary(ctx context.Context, e *indexEntry, indexed bool) (*runtimeapi.Container, error) {
-	sum := e.sum // the index's copy stays untouched
+// containerFromSummary converts a listed container; from the store, the
+// result is memoized for the next List (shared by later responses, so
+// nothing may change it).
+func (s *Service) containerFromSummary(ctx context.Context, e *store.Entry, stored bool) (*runtimeapi.Container, error) {
+	sum := e.Summary
 	img, known := s.image(ctx, sum.ImageID)
 	sum.Labels = translate.WithoutInherited(sum.Labels, img.labels)
 	c, err := translate.ContainerFromSummary(&sum)
 	if err != nil {
 		return nil, err
 	}
-	if indexed && known {
-		e.container = c
-		s.index.memo(*e)
+	if stored && known {
+		s.containers.Memo(sum.ID, e.Version, c)
 	}
 	return c, nil
 }

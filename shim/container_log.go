@@ -66,7 +66,7 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 		if path == "" || c.State == "created" || !s.ownsSandbox(c.Labels[translate.LabelSandboxID]) {
 			continue
 		}
-		in, err := s.engine.InspectContainer(ctx, c.ID)
+		in, err := s.inspectCached(ctx, c.ID)
 		if err != nil {
 			continue
 		}

@@ -54,14 +54,14 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 func (s *Service) forceRemove(ctx context.Context, id string) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.engine.RemoveContainer(ctx, id)
+		err = s.removeRecorded(ctx, id)
 		if err == nil || docker.IsNotFound(err) {
 			return nil
 		}
 		if attempt == removeAttempts || !removeMayRetry(err) {
 			return err
 		}
-		fresh, ierr := s.engine.InspectContainer(ctx, id)
+		fresh, ierr := s.inspectCached(ctx, id)
 		if docker.IsNotFound(ierr) {
 			return nil
 		}

@@ -19,7 +19,7 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 	if err != nil {
 		return nil, err
 	}
-	if err := s.engine.StartContainer(ctx, in.ID); err != nil {
+	if err := s.startRecorded(ctx, in.ID); err != nil {
 		return nil, s.startError(ctx, in, err)
 	}
 	s.followLogs(ctx, in)

@@ -27,7 +27,7 @@ func (s *Service) StopContainer(ctx context.Context, req *runtimeapi.StopContain
 	if err != nil {
 		return nil, err
 	}
-	err = s.engine.StopContainer(ctx, in.ID, time.Duration(req.Timeout)*time.Second)
+	err = s.stopRecorded(ctx, in.ID, time.Duration(req.Timeout)*time.Second)
 	if err != nil && !docker.IsNotFound(err) {
 		return nil, s.stopError(ctx, in.ID, err)
 	}
@@ -38,7 +38,7 @@ func (s *Service) StopContainer(ctx context.Context, req *runtimeapi.StopContain
 // gone) is stopped; one Docker could not kill in time (an overloaded
 // engine: "did not receive an exit event") is for the caller to retry.
 func (s *Service) stopError(ctx context.Context, id string, err error) error {
-	in, ierr := s.engine.InspectContainer(ctx, id)
+	in, ierr := s.inspectCached(ctx, id)
 	if docker.IsNotFound(ierr) || (ierr == nil && (in.State == nil || !in.State.Running)) {
 		return nil
 	}

@@ -25,7 +25,7 @@ func (s *Service) UpdateContainerResources(ctx context.Context, req *runtimeapi.
 		return nil, err
 	}
 	logWarnings(ctx, warnings)
-	if err := s.engine.UpdateContainer(ctx, in.ID, res); err != nil {
+	if err := s.updateRecorded(ctx, in.ID, res); err != nil {
 		return nil, err
 	}
 	return &runtimeapi.UpdateContainerResourcesResponse{}, nil

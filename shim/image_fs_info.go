@@ -89,7 +89,7 @@ func (s *Service) learnSnapshotterRoot(ctx context.Context) string {
 		if c.State != "running" {
 			continue
 		}
-		in, err := s.engine.InspectContainer(ctx, c.ID)
+		in, err := s.inspectCached(ctx, c.ID)
 		if err != nil {
 			continue
 		}

@@ -36,7 +36,7 @@ func benchEnv(b *testing.B, n int) *testEnv {
 			b.Fatal(err)
 		}
 	}
-	for !env.svc.index.isSynced() {
+	for !env.svc.containers.Synced() {
 		runtime.Gosched()
 	}
 	return env

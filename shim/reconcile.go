@@ -89,7 +89,7 @@ func (s *Service) reconcileContainers(ctx context.Context, exists map[string]boo
 			continue
 		}
 		logger := log(ctx).WithFields(logrus.Fields{"container": c.ID, "sandbox": sandbox})
-		if err := s.engine.RemoveContainer(ctx, c.ID); err != nil && !docker.IsNotFound(err) {
+		if err := s.removeRecorded(ctx, c.ID); err != nil && !docker.IsNotFound(err) {
 			logger.WithError(err).Warn("reconcile: removing a never-started container of a removed sandbox")
 			continue
 		}
@@ -115,7 +115,7 @@ func (s *Service) reconcileSandboxes(ctx context.Context) error {
 			continue // recorded: kubelet sees it NOTREADY and removes it
 		}
 		log(ctx).WithField("sandbox", c.ID).Warn("removing a sandbox container a previous dockercri created but never started or recorded")
-		if err := s.engine.RemoveContainer(ctx, c.ID); err != nil {
+		if err := s.removeRecorded(ctx, c.ID); err != nil {
 			log(ctx).WithError(err).WithField("sandbox", c.ID).Warn("reconcile: removing orphaned sandbox")
 		}
 	}
@@ -144,7 +144,7 @@ func (s *Service) reconcileNetworks(ctx context.Context) error {
 		}
 		logger := log(ctx).WithField("sandbox", id)
 		pid := 0
-		in, err := s.engine.InspectContainer(ctx, id)
+		in, err := s.inspectCached(ctx, id)
 		switch {
 		case err == nil && in.State != nil && in.State.Running:
 			pid = in.State.Pid

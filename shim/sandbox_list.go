@@ -5,6 +5,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -16,30 +17,30 @@ func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSan
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	entries, ok := s.index.list(translate.TypeSandbox)
+	entries, ok := s.containers.List(translate.TypeSandbox)
 	if !ok {
 		list, err := s.engine.ListContainers(ctx, labels...)
 		if err != nil {
 			return nil, err
 		}
-		entries = make([]indexEntry, len(list))
+		entries = make([]store.Entry, len(list))
 		for i := range list {
-			entries[i].sum = list[i]
+			entries[i].Summary = list[i]
 		}
 	}
 	seen := make(map[string]bool, len(entries))
 	out := make([]*runtimeapi.PodSandbox, 0, len(entries))
 	for i := range entries {
-		sb := entries[i].sandbox
+		sb, _ := entries[i].Memo.(*runtimeapi.PodSandbox)
 		if sb == nil {
 			var err error
-			if sb, err = translate.SandboxFromSummary(&entries[i].sum); err != nil {
+			if sb, err = translate.SandboxFromSummary(&entries[i].Summary); err != nil {
 				log(ctx).WithError(err).Debug("skipping unparseable sandbox")
 				continue
 			}
 			if ok {
-				entries[i].sandbox = sb
-				s.index.memo(entries[i]) // shared by later responses: read-only
+				// Shared by later responses: nothing may change it.
+				s.containers.Memo(sb.Id, entries[i].Version, sb)
 			}
 		}
 		seen[sb.Id] = true

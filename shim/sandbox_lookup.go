@@ -11,7 +11,7 @@ import (
 // inspectSandbox returns a sandbox container by (possibly truncated) id;
 // anything that is not one of our sandboxes is NotFound.
 func (s *Service) inspectSandbox(ctx context.Context, id string) (*docker.ContainerInfo, error) {
-	in, err := s.engine.InspectContainer(ctx, id)
+	in, err := s.inspectCached(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -20,7 +20,7 @@ func (s *Service) inspectSandbox(ctx context.Context, id string) (*docker.Contai
 
 // inspectContainer returns a CRI container by (possibly truncated) id.
 func (s *Service) inspectContainer(ctx context.Context, id string) (*docker.ContainerInfo, error) {
-	in, err := s.engine.InspectContainer(ctx, id)
+	in, err := s.inspectCached(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (s *Service) inspectContainer(ctx context.Context, id string) (*docker.Cont
 // mounts): it answers from the inspect cache even after a start or an
 // exit, and State and NetworkSettings are nil then.
 func (s *Service) lookupSandbox(ctx context.Context, id string) (*docker.ContainerInfo, error) {
-	if in, ok := s.index.cachedStatic(id); ok {
+	if in, ok := s.containers.Static(id); ok {
 		return checkType(in, translate.TypeSandbox, id)
 	}
 	return s.inspectSandbox(ctx, id)
@@ -40,7 +40,7 @@ func (s *Service) lookupSandbox(ctx context.Context, id string) (*docker.Contain
 
 // lookupContainer is lookupSandbox for CRI containers.
 func (s *Service) lookupContainer(ctx context.Context, id string) (*docker.ContainerInfo, error) {
-	if in, ok := s.index.cachedStatic(id); ok {
+	if in, ok := s.containers.Static(id); ok {
 		return checkType(in, translate.TypeContainer, id)
 	}
 	return s.inspectContainer(ctx, id)
@@ -58,17 +58,17 @@ func checkType(in docker.ContainerInfo, typ, id string) (*docker.ContainerInfo, 
 
 // sandboxPid is the pid of a running sandbox (whose network namespace a
 // CNI DEL enters), 0 when it is not running or dockercri does not run CNI.
-// in may come from a lookup (State nil): the index's state then says
+// in may come from a lookup (State nil): the store's state then says
 // whether it can be running, and only then is Docker asked.
 func (s *Service) sandboxPid(ctx context.Context, in *dockerContainer) (int, error) {
 	if in == nil || s.net == nil {
 		return 0, nil
 	}
 	if in.State == nil {
-		if st, ok := s.index.stateOf(in.ID); ok && !activeState(st) {
+		if st, ok := s.containers.StateOf(in.ID); ok && !activeState(st) {
 			return 0, nil
 		}
-		fresh, err := s.engine.InspectContainer(ctx, in.ID)
+		fresh, err := s.inspectCached(ctx, in.ID)
 		if docker.IsNotFound(err) {
 			return 0, nil
 		}
@@ -89,12 +89,12 @@ func activeState(st string) bool {
 }
 
 // sandboxContainers lists the containers that belong to a sandbox, from
-// the index when it is synced. The index holds every container dockercri
+// the store when it is synced. The store holds every container dockercri
 // created by the time CreateContainer checks its sandbox still exists
 // (and rolls back when not), so a sweep of a removed sandbox cannot miss
 // one.
 func (s *Service) sandboxContainers(ctx context.Context, sandboxID string) ([]docker.ContainerSummary, error) {
-	if list, ok := s.index.withLabel(translate.LabelSandboxID, sandboxID); ok {
+	if list, ok := s.containers.WithLabel(translate.LabelSandboxID, sandboxID); ok {
 		return list, nil
 	}
 	return s.engine.ListContainers(ctx, translate.LabelSandboxID+"="+sandboxID)

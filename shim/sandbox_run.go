@@ -73,11 +73,11 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 			}
 		}
 	}()
-	if err := s.engine.StartContainer(ctx, id); err != nil {
+	if err := s.startRecorded(ctx, id); err != nil {
 		return nil, err
 	}
 	if s.usesCNI(cfg) {
-		in, err := s.engine.InspectContainer(ctx, id)
+		in, err := s.inspectCached(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func (s *Service) createSandbox(ctx context.Context, spec *translate.CreateSpec)
 // create asks Docker for the container of spec and logs what Docker and
 // translation had to leave out.
 func (s *Service) create(ctx context.Context, spec *translate.CreateSpec) (string, error) {
-	id, warnings, err := s.engine.CreateContainer(ctx, spec.Name, spec.Config, spec.HostConfig, spec.Networking)
+	id, warnings, err := s.createRecorded(ctx, spec)
 	if err != nil {
 		return "", err
 	}

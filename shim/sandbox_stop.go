@@ -48,7 +48,7 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	if err := s.tearDownNetwork(ctx, in.ID, pid); err != nil {
 		return nil, err
 	}
-	if err := s.engine.StopContainer(ctx, in.ID, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
+	if err := s.stopRecorded(ctx, in.ID, sandboxStopGrace); err != nil && !docker.IsNotFound(err) {
 		if err := s.stopError(ctx, in.ID, err); err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ func (s *Service) stopSandboxContainers(ctx context.Context, sandboxID string) e
 		wg.Add(1)
 		go func(id string) {
 			defer wg.Done()
-			err := s.engine.StopContainer(ctx, id, leftoverStopGrace)
+			err := s.stopRecorded(ctx, id, leftoverStopGrace)
 			if err != nil && !docker.IsNotFound(err) {
 				err = s.stopError(ctx, id, err)
 			} else {

@@ -16,6 +16,7 @@ import (
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/internal/owner"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -67,8 +68,9 @@ type Service struct {
 	net            NetworkPlugin
 	stats          *statsCollector
 	events         eventHub
-	index          containerIndex
-	dockerRootDir  string
+	// containers is the store of Docker's CRI sandboxes and containers.
+	containers    *store.Containers
+	dockerRootDir string
 
 	// startedAt is when this process started: start-up reconciliation
 	// settles only what is older (what a predecessor left).
@@ -92,7 +94,7 @@ func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service,
 		stats: newStatsCollector(), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
 	}
-	s.engine = &indexedEngine{Engine: engine, index: &s.index}
+	s.engine, s.containers = engine, store.NewContainers()
 	return s, nil
 }
 
