@@ -206,13 +206,14 @@ func (s *Service) handleEvent(ctx context.Context, ev docker.Event) {
 	}
 	resp := &runtimeapi.ContainerEventResponse{ContainerId: ev.ContainerID, ContainerEventType: typ, CreatedAt: ev.Time.UnixNano()}
 	sandboxID := ev.Labels[translate.LabelSandboxID]
-	if st, err := s.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sandboxID}); err == nil {
-		resp.PodSandboxStatus = st.Status
+	if st, _, err := s.sandboxStatus(ctx, sandboxID); err == nil {
+		resp.PodSandboxStatus = st
 	}
-	if list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{PodSandboxId: sandboxID}}); err == nil {
-		for _, c := range list.Containers {
-			if cs, err := s.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.Id}); err == nil {
-				resp.ContainersStatuses = append(resp.ContainersStatuses, cs.Status)
+	if list, err := s.listContainers(ctx, &runtimeapi.ContainerFilter{PodSandboxId: sandboxID}); err == nil {
+		for _, c := range list {
+			// Never waits for a log follower: the event loop must not stall.
+			if cs, _, err := s.containerStatus(ctx, c.Id); err == nil {
+				resp.ContainersStatuses = append(resp.ContainersStatuses, cs)
 			}
 		}
 	}

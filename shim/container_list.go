@@ -11,8 +11,16 @@ import (
 
 // ListContainers lists CRI containers matching the filter.
 func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
+	out, err := s.listContainers(ctx, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListContainersResponse{Containers: out}, nil
+}
+
+// listContainers is ListContainers for dockercri's own callers.
+func (s *Service) listContainers(ctx context.Context, f *runtimeapi.ContainerFilter) ([]*runtimeapi.Container, error) {
 	labels := []string{translate.LabelType + "=" + translate.TypeContainer}
-	f := req.GetFilter()
 	if sb := f.GetPodSandboxId(); len(sb) == 64 {
 		labels = append(labels, translate.LabelSandboxID+"="+sb)
 	}
@@ -46,7 +54,7 @@ func (s *Service) ListContainers(ctx context.Context, req *runtimeapi.ListContai
 			out = append(out, c)
 		}
 	}
-	return &runtimeapi.ListContainersResponse{Containers: out}, nil
+	return out, nil
 }
 
 // containerFromSummary converts a listed container; from the store, the

@@ -28,28 +28,32 @@ func (s *Service) ContainerStats(ctx context.Context, req *runtimeapi.ContainerS
 // ListContainerStats reports the usage of the containers the filter
 // selects.
 func (s *Service) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
-	f := req.GetFilter()
-	ins, err := s.selectContainers(ctx, &runtimeapi.ContainerFilter{
-		Id: f.GetId(), PodSandboxId: f.GetPodSandboxId(), LabelSelector: f.GetLabelSelector(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := s.containerStats(ctx, ins)
+	out, err := s.listContainerStats(ctx, req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
 	return &runtimeapi.ListContainerStatsResponse{Stats: out}, nil
 }
 
+// listContainerStats is ListContainerStats for dockercri's own callers.
+func (s *Service) listContainerStats(ctx context.Context, f *runtimeapi.ContainerStatsFilter) ([]*runtimeapi.ContainerStats, error) {
+	ins, err := s.selectContainers(ctx, &runtimeapi.ContainerFilter{
+		Id: f.GetId(), PodSandboxId: f.GetPodSandboxId(), LabelSelector: f.GetLabelSelector(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.containerStats(ctx, ins)
+}
+
 // selectContainers lists and inspects the CRI containers a filter selects.
 func (s *Service) selectContainers(ctx context.Context, f *runtimeapi.ContainerFilter) ([]*dockerContainer, error) {
-	list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: f})
+	list, err := s.listContainers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	var out []*dockerContainer
-	for _, c := range list.Containers {
+	for _, c := range list {
 		in, err := s.inspectContainer(ctx, c.Id)
 		if err != nil {
 			continue // removed meanwhile

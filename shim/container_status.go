@@ -20,17 +20,7 @@ func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.Container
 	if err := requireID("container", req.ContainerId); err != nil {
 		return nil, err
 	}
-	in, err := s.inspectContainer(ctx, req.ContainerId)
-	if err != nil {
-		return nil, err
-	}
-	img := translate.ImageInfo{ID: in.Image}
-	cached, ok := s.image(ctx, in.Image)
-	if ok {
-		img = cached.info
-	}
-	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, cached.labels)
-	st, err := translate.ContainerStatus(in, img)
+	st, in, err := s.containerStatus(ctx, req.ContainerId)
 	if err != nil {
 		return nil, err
 	}
@@ -53,4 +43,25 @@ func (s *Service) ContainerStatus(ctx context.Context, req *runtimeapi.Container
 		resp.Info = map[string]string{"info": string(info)}
 	}
 	return resp, nil
+}
+
+// containerStatus is a container's CRI status, from the store's inspect
+// data when it is current. Unlike ContainerStatus it never waits for the
+// container's log.
+func (s *Service) containerStatus(ctx context.Context, id string) (*runtimeapi.ContainerStatus, *dockerContainer, error) {
+	in, err := s.inspectContainer(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	img := translate.ImageInfo{ID: in.Image}
+	cached, ok := s.image(ctx, in.Image)
+	if ok {
+		img = cached.info
+	}
+	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, cached.labels)
+	st, err := translate.ContainerStatus(in, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, in, nil
 }

@@ -10,11 +10,20 @@ import (
 
 // ListImages lists Docker's images; the sandbox image is marked pinned.
 func (s *Service) ListImages(ctx context.Context, req *runtimeapi.ListImagesRequest) (*runtimeapi.ListImagesResponse, error) {
+	out, err := s.listImages(ctx, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListImagesResponse{Images: out}, nil
+}
+
+// listImages is ListImages for dockercri's own callers.
+func (s *Service) listImages(ctx context.Context, f *runtimeapi.ImageFilter) ([]*runtimeapi.Image, error) {
 	list, err := s.engine.ListImages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	want := req.GetFilter().GetImage().GetImage()
+	want := f.GetImage().GetImage()
 	out := make([]*runtimeapi.Image, 0, len(list))
 	for i := range list {
 		img := translate.ImageFromSummary(&list[i], s.isPinned(list[i].ID))
@@ -23,7 +32,7 @@ func (s *Service) ListImages(ctx context.Context, req *runtimeapi.ListImagesRequ
 		}
 		out = append(out, img)
 	}
-	return &runtimeapi.ListImagesResponse{Images: out}, nil
+	return out, nil
 }
 
 func imageMatches(img *runtimeapi.Image, ref string) bool {

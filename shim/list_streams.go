@@ -22,55 +22,55 @@ func sendChunks[T any, R any](items []T, wrap func([]T) *R, send func(*R) error)
 
 // StreamPodSandboxes is ListPodSandbox as a stream (CRIListStreaming).
 func (s *Service) StreamPodSandboxes(req *runtimeapi.StreamPodSandboxesRequest, stream grpc.ServerStreamingServer[runtimeapi.StreamPodSandboxesResponse]) error {
-	list, err := s.ListPodSandbox(stream.Context(), &runtimeapi.ListPodSandboxRequest{Filter: req.Filter})
+	list, err := s.listSandboxes(stream.Context(), req.Filter)
 	if err != nil {
 		return err
 	}
-	return sendChunks(list.Items, func(c []*runtimeapi.PodSandbox) *runtimeapi.StreamPodSandboxesResponse {
+	return sendChunks(list, func(c []*runtimeapi.PodSandbox) *runtimeapi.StreamPodSandboxesResponse {
 		return &runtimeapi.StreamPodSandboxesResponse{PodSandboxes: c}
 	}, stream.Send)
 }
 
 // StreamContainers is ListContainers as a stream.
 func (s *Service) StreamContainers(req *runtimeapi.StreamContainersRequest, stream grpc.ServerStreamingServer[runtimeapi.StreamContainersResponse]) error {
-	list, err := s.ListContainers(stream.Context(), &runtimeapi.ListContainersRequest{Filter: req.Filter})
+	list, err := s.listContainers(stream.Context(), req.Filter)
 	if err != nil {
 		return err
 	}
-	return sendChunks(list.Containers, func(c []*runtimeapi.Container) *runtimeapi.StreamContainersResponse {
+	return sendChunks(list, func(c []*runtimeapi.Container) *runtimeapi.StreamContainersResponse {
 		return &runtimeapi.StreamContainersResponse{Containers: c}
 	}, stream.Send)
 }
 
 // StreamContainerStats is ListContainerStats as a stream.
 func (s *Service) StreamContainerStats(req *runtimeapi.StreamContainerStatsRequest, stream grpc.ServerStreamingServer[runtimeapi.StreamContainerStatsResponse]) error {
-	list, err := s.ListContainerStats(stream.Context(), &runtimeapi.ListContainerStatsRequest{Filter: req.Filter})
+	list, err := s.listContainerStats(stream.Context(), req.Filter)
 	if err != nil {
 		return err
 	}
-	return sendChunks(list.Stats, func(c []*runtimeapi.ContainerStats) *runtimeapi.StreamContainerStatsResponse {
+	return sendChunks(list, func(c []*runtimeapi.ContainerStats) *runtimeapi.StreamContainerStatsResponse {
 		return &runtimeapi.StreamContainerStatsResponse{ContainerStats: c}
 	}, stream.Send)
 }
 
 // StreamPodSandboxStats is ListPodSandboxStats as a stream.
 func (s *Service) StreamPodSandboxStats(req *runtimeapi.StreamPodSandboxStatsRequest, stream grpc.ServerStreamingServer[runtimeapi.StreamPodSandboxStatsResponse]) error {
-	list, err := s.ListPodSandboxStats(stream.Context(), &runtimeapi.ListPodSandboxStatsRequest{Filter: req.Filter})
+	list, err := s.listPodStats(stream.Context(), req.Filter)
 	if err != nil {
 		return err
 	}
-	return sendChunks(list.Stats, func(c []*runtimeapi.PodSandboxStats) *runtimeapi.StreamPodSandboxStatsResponse {
+	return sendChunks(list, func(c []*runtimeapi.PodSandboxStats) *runtimeapi.StreamPodSandboxStatsResponse {
 		return &runtimeapi.StreamPodSandboxStatsResponse{PodSandboxStats: c}
 	}, stream.Send)
 }
 
 // StreamImages is ListImages as a stream.
 func (s *Service) StreamImages(req *runtimeapi.StreamImagesRequest, stream grpc.ServerStreamingServer[runtimeapi.StreamImagesResponse]) error {
-	list, err := s.ListImages(stream.Context(), &runtimeapi.ListImagesRequest{Filter: req.Filter})
+	list, err := s.listImages(stream.Context(), req.Filter)
 	if err != nil {
 		return err
 	}
-	return sendChunks(list.Images, func(c []*runtimeapi.Image) *runtimeapi.StreamImagesResponse {
+	return sendChunks(list, func(c []*runtimeapi.Image) *runtimeapi.StreamImagesResponse {
 		return &runtimeapi.StreamImagesResponse{Images: c}
 	}, stream.Send)
 }

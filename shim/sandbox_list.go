@@ -12,7 +12,15 @@ import (
 // ListPodSandbox lists sandboxes, including those whose container vanished
 // but whose checkpoint remains (NOTREADY), so kubelet can clean them up.
 func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	f := req.GetFilter()
+	items, err := s.listSandboxes(ctx, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListPodSandboxResponse{Items: items}, nil
+}
+
+// listSandboxes is ListPodSandbox for dockercri's own callers.
+func (s *Service) listSandboxes(ctx context.Context, f *runtimeapi.PodSandboxFilter) ([]*runtimeapi.PodSandbox, error) {
 	labels := []string{translate.LabelType + "=" + translate.TypeSandbox}
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
@@ -57,7 +65,7 @@ func (s *Service) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSan
 			out = append(out, sb)
 		}
 	}
-	return &runtimeapi.ListPodSandboxResponse{Items: out}, nil
+	return out, nil
 }
 
 // orphanCheckpoints reports checkpoints without a sandbox container.

@@ -37,12 +37,12 @@ func (s *Service) StreamPodSandboxMetrics(_ *runtimeapi.StreamPodSandboxMetricsR
 }
 
 func (s *Service) podMetrics(ctx context.Context) ([]*runtimeapi.PodSandboxMetrics, error) {
-	pods, err := s.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{})
+	pods, err := s.listPodStats(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*runtimeapi.PodSandboxMetrics, 0, len(pods.Stats))
-	for _, st := range pods.Stats {
+	out := make([]*runtimeapi.PodSandboxMetrics, 0, len(pods))
+	for _, st := range pods {
 		src := translate.MetricSource{
 			Stats: st, ContainerNames: map[string]string{}, Images: map[string]string{}, MemoryLimits: map[string]uint64{},
 		}

@@ -29,16 +29,24 @@ func (s *Service) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandbo
 
 // ListPodSandboxStats reports the usage of the pods the filter selects.
 func (s *Service) ListPodSandboxStats(ctx context.Context, req *runtimeapi.ListPodSandboxStatsRequest) (*runtimeapi.ListPodSandboxStatsResponse, error) {
-	f := req.GetFilter()
-	list, err := s.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{Filter: &runtimeapi.PodSandboxFilter{
+	out, err := s.listPodStats(ctx, req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.ListPodSandboxStatsResponse{Stats: out}, nil
+}
+
+// listPodStats is ListPodSandboxStats for dockercri's own callers.
+func (s *Service) listPodStats(ctx context.Context, f *runtimeapi.PodSandboxStatsFilter) ([]*runtimeapi.PodSandboxStats, error) {
+	list, err := s.listSandboxes(ctx, &runtimeapi.PodSandboxFilter{
 		Id: f.GetId(), LabelSelector: f.GetLabelSelector(),
 		State: &runtimeapi.PodSandboxStateValue{State: runtimeapi.PodSandboxState_SANDBOX_READY},
-	}})
+	})
 	if err != nil {
 		return nil, err
 	}
 	var out []*runtimeapi.PodSandboxStats
-	for _, item := range list.Items {
+	for _, item := range list {
 		sb, err := s.inspectSandbox(ctx, item.Id)
 		if err != nil {
 			continue
@@ -49,7 +57,7 @@ func (s *Service) ListPodSandboxStats(ctx context.Context, req *runtimeapi.ListP
 		}
 		out = append(out, st)
 	}
-	return &runtimeapi.ListPodSandboxStatsResponse{Stats: out}, nil
+	return out, nil
 }
 
 func (s *Service) podStats(ctx context.Context, sb *dockerContainer) (*runtimeapi.PodSandboxStats, error) {

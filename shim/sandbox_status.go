@@ -17,25 +17,45 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 	if err := requireID("pod sandbox", req.PodSandboxId); err != nil {
 		return nil, err
 	}
-	in, err := s.inspectSandbox(ctx, req.PodSandboxId)
-	if docker.IsNotFound(err) && checkpointID.MatchString(req.PodSandboxId) {
-		// The container vanished behind our back; the checkpoint still
-		// describes the pod, and kubelet needs it NOTREADY to clean up.
-		if cp, cerr := s.checkpoints.read(req.PodSandboxId); cerr == nil {
-			return &runtimeapi.PodSandboxStatusResponse{Status: statusFromCheckpoint(req.PodSandboxId, cp), Timestamp: time.Now().UnixNano()}, nil
+	st, in, err := s.sandboxStatus(ctx, req.PodSandboxId)
+	if err != nil {
+		return nil, err
+	}
+	resp := &runtimeapi.PodSandboxStatusResponse{Status: st, Timestamp: time.Now().UnixNano()}
+	if req.Verbose && in != nil {
+		info, _ := json.Marshal(map[string]any{
+			"pid":          in.State.Pid,
+			"image":        in.Config.Image,
+			"networkMode":  in.HostConfig.NetworkMode,
+			"cgroupParent": in.HostConfig.CgroupParent,
+			"runtime":      in.HostConfig.Runtime,
+		})
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}
+
+// sandboxStatus is a sandbox's CRI status; in is nil when it comes from
+// the checkpoint alone (the container vanished behind dockercri's back:
+// kubelet needs the pod NOTREADY to clean up).
+func (s *Service) sandboxStatus(ctx context.Context, id string) (st *runtimeapi.PodSandboxStatus, in *dockerContainer, err error) {
+	in, err = s.inspectSandbox(ctx, id)
+	if docker.IsNotFound(err) && checkpointID.MatchString(id) {
+		if cp, cerr := s.checkpoints.read(id); cerr == nil {
+			return statusFromCheckpoint(id, cp), nil, nil
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cp, _ := s.checkpoints.read(in.ID)
 	ips := translate.BridgeIPs(in)
 	if cp != nil && cp.Dockercri != nil && len(cp.Dockercri.IPs) > 0 {
 		ips = cp.Dockercri.IPs // from the CNI result
 	}
-	st, err := translate.SandboxStatus(in, ips)
+	st, err = translate.SandboxStatus(in, ips)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cp != nil && cp.Dockercri != nil && cp.Dockercri.PidNS != "" {
 		st.Linux.Namespaces.Options = &runtimeapi.NamespaceOption{
@@ -48,18 +68,7 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 	if st.RuntimeHandler == "runc" {
 		st.RuntimeHandler = ""
 	}
-	resp := &runtimeapi.PodSandboxStatusResponse{Status: st, Timestamp: time.Now().UnixNano()}
-	if req.Verbose {
-		info, _ := json.Marshal(map[string]any{
-			"pid":          in.State.Pid,
-			"image":        in.Config.Image,
-			"networkMode":  in.HostConfig.NetworkMode,
-			"cgroupParent": in.HostConfig.CgroupParent,
-			"runtime":      in.HostConfig.Runtime,
-		})
-		resp.Info = map[string]string{"info": string(info)}
-	}
-	return resp, nil
+	return st, in, nil
 }
 
 func namespaceMode(name string) runtimeapi.NamespaceMode {
