@@ -22,6 +22,8 @@ func prepareLogFile(logPath string) error {
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return errdefs.FromOS(fmt.Errorf("creating log directory for %s: %w", logPath, err))
 	}
+	// cri-dockerd made the log path a symlink to Docker's json log: a container
+	// it created and dockercri re-creates (same path) gets a real file.
 	if fi, err := os.Lstat(logPath); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if err := os.Remove(logPath); err != nil {
 			return fmt.Errorf("replacing log link %s: %w", logPath, err)

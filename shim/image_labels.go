@@ -55,9 +55,3 @@ func (s *Service) image(ctx context.Context, id string) (imageEntry, bool) {
 	c.mu.Unlock()
 	return e, true
 }
-
-// imageLabels returns the labels of image id, nil when unknown.
-func (s *Service) imageLabels(ctx context.Context, id string) map[string]string {
-	e, _ := s.image(ctx, id)
-	return e.labels
-}

@@ -2,8 +2,6 @@ package shim
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -86,12 +84,6 @@ func (c *statsCollector) snapshotterRoot() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.snapshots
-}
-
-// alive reports whether the process we located is still there.
-func (c *statsCollector) alive(info cgroupInfo) bool {
-	_, err := os.Stat(c.reader.ProcRoot + "/" + strconv.Itoa(info.pid))
-	return err == nil
 }
 
 // sampleAll reads the cgroups of keys, returning each with the sample
