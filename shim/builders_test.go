@@ -170,7 +170,13 @@ func (e *testEnv) createContainer(t *testing.T, sandboxID string, sandbox *runti
 // that no goroutine of it outlives the test (goleak checks in TestMain).
 func newTestService(t testing.TB, cfg Config, engine docker.Engine, host translate.HostLimits) (*Service, error) {
 	t.Helper()
-	svc, err := New(cfg, engine, host)
+	return newTestServiceWith(t, cfg, Deps{Engine: engine, Host: host})
+}
+
+// newTestServiceWith is newTestService with all of Deps.
+func newTestServiceWith(t testing.TB, cfg Config, deps Deps) (*Service, error) {
+	t.Helper()
+	svc, err := New(cfg, deps)
 	if err == nil {
 		t.Cleanup(svc.Close)
 	}

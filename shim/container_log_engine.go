@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/dockercri/dockercri/containerlog"
+	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/store"
 )
 
 // exitSettleWait bounds how long a log follower whose stream ended waits
@@ -20,14 +22,18 @@ const exitSettleWait = time.Second
 // container still runs comes from the store when it knows (the die event
 // or dockercri's own stop), which spares a Docker inspect per container.
 type logEngine struct {
-	s *Service
+	engine     docker.Engine
+	containers *store.Containers
 }
 
-// LogEngine is the engine to give the CRI log manager.
-func (s *Service) LogEngine() containerlog.Engine { return logEngine{s: s} }
+// NewLogEngine is the engine to build the CRI log manager on, before the
+// service: give the service the same store (Deps.Containers).
+func NewLogEngine(engine docker.Engine, containers *store.Containers) containerlog.Engine {
+	return logEngine{engine: engine, containers: containers}
+}
 
 func (e logEngine) LogStream(ctx context.Context, id, since string, follow bool) (io.ReadCloser, error) {
-	return e.s.engine.LogStream(ctx, id, since, follow)
+	return e.engine.LogStream(ctx, id, since, follow)
 }
 
 // Running answers from the store once it holds id in a state without a
@@ -38,10 +44,10 @@ func (e logEngine) Running(ctx context.Context, id string, exiting bool) (bool, 
 	if exiting {
 		wait = exitSettleWait
 	}
-	if e.s.containers.WaitExited(ctx, id, wait) {
+	if e.containers.WaitExited(ctx, id, wait) {
 		return false, nil
 	}
-	in, err := e.s.inspectCached(ctx, id)
+	in, err := inspectCached(ctx, e.engine, e.containers, id)
 	if err != nil {
 		return false, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dockercri/dockercri/containerlog"
 	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/store"
 )
 
 // withTickingClock gives every engine timestamp its own millisecond.
@@ -25,12 +26,22 @@ func withTickingClock() envOpt {
 	}))
 }
 
+// withLogManager replaces the env's service by one that writes CRI logs
+// with a manager keeping its state in stateDir (as cmd/dockercri builds
+// them: the manager first, on the store the service then gets), started.
 func (e *testEnv) withLogManager(t *testing.T, stateDir string) *containerlog.Manager {
 	t.Helper()
-	m, err := containerlog.NewManager(e.svc.LogEngine(), stateDir)
+	containers := store.NewContainers()
+	m, err := containerlog.NewManager(NewLogEngine(e.engine, containers), stateDir)
 	require.NoError(t, err)
-	e.svc.SetLogManager(m)
 	t.Cleanup(m.Close)
+	cfg, host := e.svc.cfg, e.svc.hostLimits()
+	e.svc.Close()
+	svc, err := newTestServiceWith(t, cfg, Deps{Engine: e.engine, Host: host, Containers: containers, Logs: m})
+	require.NoError(t, err)
+	svc.Start(context.Background())
+	e.svc = svc
+	e.waitSynced(t)
 	return m
 }
 
@@ -120,12 +131,9 @@ func TestReopenContainerLog(t *testing.T) {
 
 // DESIGN.md: nothing lost or doubled across a dockercri restart.
 func TestContainerLogSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	env := newTestEnv(t, withTickingClock())
 	state := t.TempDir()
-	first, err := containerlog.NewManager(env.svc.LogEngine(), state)
-	require.NoError(t, err)
-	env.svc.SetLogManager(first)
+	first := env.withLogManager(t, state)
 	id, path := env.startedContainer(t)
 	require.NoError(t, env.engine.AppendLog(id, "stdout", "a\n"))
 	require.NoError(t, env.engine.AppendLog(id, "stdout", "b\n"))
@@ -134,11 +142,7 @@ func TestContainerLogSurvivesRestart(t *testing.T) {
 
 	require.NoError(t, env.engine.AppendLog(id, "stdout", "c\n")) // printed while it is down
 
-	svc, err := newTestService(t, env.svc.cfg, env.engine, env.svc.hostLimits())
-	require.NoError(t, err)
-	env.svc = svc
-	second := env.withLogManager(t, state)
-	svc.Start(ctx)
+	second := env.withLogManager(t, state) // dockercri starts again
 	require.NoError(t, env.engine.AppendLog(id, "stdout", "d\n"))
 	stopAndWait(t, env, second, id)
 

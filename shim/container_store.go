@@ -60,13 +60,17 @@ func (s *Service) applyEvent(ctx context.Context, ev docker.Event) {
 // is current there, else from Docker (stored for the next reader unless the
 // container changed meanwhile).
 func (s *Service) inspectCached(ctx context.Context, id string) (docker.ContainerInfo, error) {
-	if in, _, ok := s.containers.Inspect(id); ok {
+	return inspectCached(ctx, s.engine, s.containers, id)
+}
+
+func inspectCached(ctx context.Context, engine docker.Engine, containers *store.Containers, id string) (docker.ContainerInfo, error) {
+	if in, _, ok := containers.Inspect(id); ok {
 		return in, nil
 	}
-	ver := s.containers.Version(id)
-	in, err := s.engine.InspectContainer(ctx, id)
+	ver := containers.Version(id)
+	in, err := engine.InspectContainer(ctx, id)
 	if err == nil {
-		s.containers.StoreInspect(in, ver)
+		containers.StoreInspect(in, ver)
 	}
 	return in, err
 }

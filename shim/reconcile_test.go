@@ -144,7 +144,8 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 	net.cached[settled], net.leased[settled] = []string{"10.1.0.102"}, []string{"10.1.0.102"}
 
 	root := t.TempDir()
-	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "none"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
+	svc, err := newTestServiceWith(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "none"},
+		Deps{Engine: engine, Host: translate.HostLimits{MinOOMScoreAdj: -1000}, Network: net})
 	require.NoError(t, err)
 	for _, id := range []string{completed, cutShort, stopped, gone, settled} {
 		cp := &sandboxCheckpoint{Name: "p", Namespace: "ns", Dockercri: &checkpointExtra{UID: "u", NetworkSetUp: true, NetworkNS: "POD"}}
@@ -153,7 +154,6 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 		}
 		require.NoError(t, svc.checkpoints.write(id, cp))
 	}
-	svc.SetNetworkPlugin(net)
 	svc.startedAt = time.Now() // a predecessor wrote the checkpoints
 	svc.Start(ctx)
 	defer svc.Close()

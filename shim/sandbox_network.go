@@ -24,9 +24,6 @@ type NetworkPlugin interface {
 	CachedIPs(p network.Pod) ([]string, error)
 }
 
-// SetNetworkPlugin wires the CNI plugin (before serving).
-func (s *Service) SetNetworkPlugin(p NetworkPlugin) { s.net = p }
-
 // usesCNI reports whether a sandbox of cfg gets its network from CNI.
 func (s *Service) usesCNI(cfg *runtimeapi.PodSandboxConfig) bool {
 	return s.net != nil && cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() != runtimeapi.NamespaceMode_NODE

@@ -63,9 +63,9 @@ type Service struct {
 	podCIDR        string
 	sandboxImageID string // for `pinned`
 	runtimes       []string
-	streams        StreamServer
-	logs           *containerlog.Manager
-	net            NetworkPlugin
+	streams        StreamServer          // nil: Exec, Attach, PortForward are Unavailable
+	logs           *containerlog.Manager // nil: no CRI log files are written
+	net            NetworkPlugin         // nil: Docker's own network
 	stats          *statsCollector
 	events         eventHub
 	// containers is the store of Docker's CRI sandboxes and containers.
@@ -83,19 +83,41 @@ type Service struct {
 	bg *owner.Group
 }
 
-// New builds the service. host carries the facts probed at start-up.
-func New(cfg Config, engine docker.Engine, host translate.HostLimits) (*Service, error) {
+// Deps are what the service is built on; everything is wired at
+// construction, nothing after.
+type Deps struct {
+	Engine docker.Engine
+	// Host carries the facts probed at start-up.
+	Host translate.HostLimits
+	// Containers is the container store (shared with the log engine the
+	// log manager was built on, see NewLogEngine); nil makes a new one.
+	Containers *store.Containers
+	// Network is the CNI plugin; nil uses Docker's own network.
+	Network NetworkPlugin
+	// Streams serves exec, attach and port-forward; nil makes those calls
+	// Unavailable.
+	Streams StreamServer
+	// Logs writes kubelet's CRI log files; nil writes none.
+	Logs *containerlog.Manager
+}
+
+// New builds the service.
+func New(cfg Config, deps Deps) (*Service, error) {
 	cps, err := newCheckpointStore(cfg.RootDir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{
-		cfg: cfg, host: host, checkpoints: cps, names: newRegistrar(),
+	containers := deps.Containers
+	if containers == nil {
+		containers = store.NewContainers()
+	}
+	return &Service{
+		cfg: cfg, engine: deps.Engine, host: deps.Host, containers: containers,
+		net: deps.Network, streams: deps.Streams, logs: deps.Logs,
+		checkpoints: cps, names: newRegistrar(),
 		stats: newStatsCollector(), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
-	}
-	s.engine, s.containers = engine, store.NewContainers()
-	return s, nil
+	}, nil
 }
 
 // Start launches the event watcher and does the start-up work that needs
@@ -163,9 +185,6 @@ func (s *Service) lateEngineStartup() {
 		logrus.WithField("phase", "startup").Info("docker engine reachable: start-up work done")
 	})
 }
-
-// SetLogManager wires the CRI log writer (before Start).
-func (s *Service) SetLogManager(m *containerlog.Manager) { s.logs = m }
 
 // refreshEngineFacts reads docker version and docker info: what the engine
 // can do (translate.EngineFeaturesOf), cgroup driver and runtimes.

@@ -17,16 +17,4 @@ type StreamServer interface {
 // Unimplemented as if the runtime had no such call.
 var errStreamingNotRunning = errors.New("streaming server is not running")
 
-// SetStreamServer wires the streaming server; without one, Exec, Attach
-// and PortForward are Unimplemented.
-func (s *Service) SetStreamServer(srv StreamServer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.streams = srv
-}
-
-func (s *Service) streamServer() StreamServer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.streams
-}
+func (s *Service) streamServer() StreamServer { return s.streams }

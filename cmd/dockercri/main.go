@@ -22,6 +22,7 @@ import (
 	"github.com/dockercri/dockercri/network"
 	"github.com/dockercri/dockercri/pause"
 	"github.com/dockercri/dockercri/shim"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/streaming"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -100,6 +101,33 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
+	// Everything the service is built on comes first: nothing is wired
+	// into it afterwards.
+	var cni shim.NetworkPlugin
+	if o.networkPlugin == "cni" {
+		cni = network.NewCNI(network.Options{
+			ConfDir: o.cniConfDir, BinDirs: filepath.SplitList(o.cniBinDir), CacheDir: o.cniCacheDir,
+		})
+		if o.networkMTU != 0 {
+			logrus.Warn("--network-plugin-mtu is not used with CNI: set the MTU in the CNI network config")
+		}
+	}
+	containers := store.NewContainers()
+	logs, err := containerlog.NewManager(shim.NewLogEngine(engine, containers), filepath.Join(rootDir, "logs"))
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	streams, err := streaming.NewServer(o.streamingAddr, streaming.NewRuntime(engine))
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := streams.Serve(); err != nil {
+			logrus.WithError(err).Error("streaming server stopped")
+		}
+	}()
+	defer streams.Shutdown(context.Background())
 	svc, err := shim.New(shim.Config{
 		RootDir:              rootDir,
 		SandboxImage:         o.sandboxImage,
@@ -110,27 +138,17 @@ func run(o *options) error {
 		DockerLog:            translate.DockerLogLimits{MaxSize: o.dockerLogMaxSize, MaxFile: o.dockerLogMaxFile},
 		RegistryMirrors:      o.mirrors.m,
 		ContainerdRoot:       o.containerdRoot,
-	}, engine, translate.HostLimits{
-		CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps,
-		KernelRRO: hostprobe.KernelRecursiveReadOnly(),
+	}, shim.Deps{
+		Engine: engine,
+		Host: translate.HostLimits{
+			CgroupDriver: "cgroupfs", MinOOMScoreAdj: minOOM, MissingCaps: missingCaps,
+			KernelRRO: hostprobe.KernelRecursiveReadOnly(),
+		},
+		Containers: containers, Network: cni, Streams: streams, Logs: logs,
 	})
 	if err != nil {
 		return err
 	}
-	if o.networkPlugin == "cni" {
-		svc.SetNetworkPlugin(network.NewCNI(network.Options{
-			ConfDir: o.cniConfDir, BinDirs: filepath.SplitList(o.cniBinDir), CacheDir: o.cniCacheDir,
-		}))
-		if o.networkMTU != 0 {
-			logrus.Warn("--network-plugin-mtu is not used with CNI: set the MTU in the CNI network config")
-		}
-	}
-	logs, err := containerlog.NewManager(svc.LogEngine(), filepath.Join(rootDir, "logs"))
-	if err != nil {
-		return err
-	}
-	defer logs.Close()
-	svc.SetLogManager(logs)
 	defer svc.Close()
 	startCtx, cancel := context.WithTimeout(ctx, o.requestTimeout)
 	svc.Start(startCtx)
@@ -151,36 +169,25 @@ func run(o *options) error {
 		}
 		logrus.WithField("addr", addr).Info("pprof debug server listening")
 	}
-	streams, err := streaming.NewServer(o.streamingAddr, streaming.NewRuntime(engine))
-	if err != nil {
-		return err
-	}
-	go func() {
-		if err := streams.Serve(); err != nil {
-			logrus.WithError(err).Error("streaming server stopped")
-		}
-	}()
-	defer streams.Shutdown(context.Background())
-	svc.SetStreamServer(streams)
 
-	l, err := shim.ActivatedListener()
+	l, err := activatedListener()
 	if err != nil {
 		return err
 	}
 	if l == nil {
-		if l, err = shim.Listen(o.endpoint); err != nil {
+		if l, err = listen(o.endpoint); err != nil {
 			return err
 		}
-		if err := shim.ChownSocket(l.Addr().String(), o.socketGroup); err != nil {
+		if err := chownSocket(l.Addr().String(), o.socketGroup); err != nil {
 			l.Close()
 			return err
 		}
 	}
-	if err := shim.NotifyReady(); err != nil {
+	if err := notifyReady(); err != nil {
 		logrus.WithError(err).Warn("systemd readiness notification failed")
 	}
 	logrus.WithFields(logrus.Fields{"endpoint": o.endpoint, "docker": o.dockerEndpoint, "streaming": streams.Addr(), "version": version}).Info("dockercri serving CRI")
-	return shim.Serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
+	return serve(ctx, shim.NewGRPCServer(svc, o.requestTimeout), l, 30*time.Second)
 }
 
 // networkMode is the Docker network of non-host-network sandboxes: none

@@ -1,4 +1,4 @@
-package shim
+package main
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"syscall"
 )
 
-// ActivatedListener returns the socket systemd passed (socket activation:
+// activatedListener returns the socket systemd passed (socket activation:
 // LISTEN_PID is us and LISTEN_FDS is 1, the socket at fd 3), or nil.
-func ActivatedListener() (net.Listener, error) {
+func activatedListener() (net.Listener, error) {
 	if os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) || os.Getenv("LISTEN_FDS") != "1" {
 		return nil, nil
 	}
@@ -28,9 +28,9 @@ func ActivatedListener() (net.Listener, error) {
 	return l, nil
 }
 
-// NotifyReady tells systemd (Type=notify) that dockercri serves; it does
+// notifyReady tells systemd (Type=notify) that dockercri serves; it does
 // nothing when not started by systemd.
-func NotifyReady() error {
+func notifyReady() error {
 	addr := os.Getenv("NOTIFY_SOCKET")
 	if addr == "" {
 		return nil
@@ -47,8 +47,8 @@ func NotifyReady() error {
 	return err
 }
 
-// ChownSocket gives the socket to group (a name or a gid); "" leaves it.
-func ChownSocket(path, group string) error {
+// chownSocket gives the socket to group (a name or a gid); "" leaves it.
+func chownSocket(path, group string) error {
 	if group == "" {
 		return nil
 	}
