@@ -24,6 +24,17 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	if err != nil {
 		return nil, err
 	}
+	// No StopPodSandbox or RemovePodSandbox of this pod runs until the
+	// container is made (or rolled back): its sweep cannot miss it.
+	unlock, err := s.pods.shared(ctx, sandbox.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Under the lock the pod cannot go; it may have gone before.
+	if _, err := s.lookupSandbox(ctx, sandbox.ID); err != nil {
+		return nil, err
+	}
 	seccomp, err := loadSeccompProfiles(translate.SeccompLocalhostPath(cfg.GetLinux().GetSecurityContext().GetSeccomp()))
 	if err != nil {
 		return nil, err
@@ -59,11 +70,6 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	}()
 	if err := prepareLogFile(spec.Config.Labels[translate.LabelLogPath]); err != nil {
 		return nil, err
-	}
-	// A RemovePodSandbox racing this call may have removed the sandbox
-	// after it was looked up: do not leave a container without its pod.
-	if _, err := s.lookupSandbox(ctx, sandbox.ID); docker.IsNotFound(err) {
-		return nil, errdefs.NotFound("pod sandbox %s was removed while the container was created", sandbox.ID)
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/translate"
 )
 
 // removeAttempts bounds how often a force remove that lost a race with the
@@ -21,7 +22,20 @@ func (s *Service) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCon
 	if err := requireID("container", req.ContainerId); err != nil {
 		return nil, err
 	}
-	if err := s.removeContainer(ctx, req.ContainerId); err != nil {
+	in, err := s.lookupContainer(ctx, req.ContainerId)
+	if docker.IsNotFound(err) {
+		return &runtimeapi.RemoveContainerResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Not while its pod is swept by StopPodSandbox or RemovePodSandbox.
+	unlock, err := s.pods.shared(ctx, in.Config.Labels[translate.LabelSandboxID])
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := s.removeContainer(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	return &runtimeapi.RemoveContainerResponse{}, nil

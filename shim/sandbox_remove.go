@@ -24,6 +24,13 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 	default:
 		id = in.ID
 	}
+	// Alone on the pod: no container of it is created or removed meanwhile,
+	// so one sweep of its containers finds them all.
+	unlock, err := s.pods.exclusive(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if checkpointID.MatchString(id) {
 		pid, err := s.sandboxPid(ctx, in)
 		if err != nil {
@@ -45,17 +52,6 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 	if in != nil {
 		if err := s.forceRemove(ctx, in.ID); err != nil {
 			return nil, err
-		}
-		// A CreateContainer racing this removal may have added a container
-		// after the list above; sweep once more now the sandbox is gone.
-		late, err := s.sandboxContainers(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for i := range late {
-			if err := s.removeContainer(ctx, late[i].ID); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if checkpointID.MatchString(id) {

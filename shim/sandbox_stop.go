@@ -38,6 +38,11 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := s.pods.exclusive(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := s.stopSandboxContainers(ctx, in.ID); err != nil {
 		return nil, err
 	}

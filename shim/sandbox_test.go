@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -350,4 +351,34 @@ func TestListPodSandboxSkipsForeignContainers(t *testing.T) {
 	resp, err := env.svc.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	require.NoError(t, err)
 	assert.Empty(t, resp.Items, "a container whose name is not a sandbox name is skipped")
+}
+
+// TestCreateContainerRacingRemovePodSandbox: whichever comes first, no
+// container outlives its pod: RemovePodSandbox holds the pod alone, so its
+// one sweep sees every container a create made, and a create that waited
+// for it finds the pod gone.
+func TestCreateContainerRacingRemovePodSandbox(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	for i := range 20 {
+		cfg := env.sandboxConfig(withPodName(fmt.Sprintf("race%d", i)))
+		sb := env.runSandbox(t, cfg)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, err := env.svc.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: containerConfig(), SandboxConfig: cfg})
+			if err != nil {
+				assert.Equal(t, codes.NotFound, codeOf(err), "%v", err)
+			}
+		})
+		wg.Go(func() {
+			_, err := env.svc.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb})
+			assert.NoError(t, err)
+			_, err = env.svc.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb})
+			assert.NoError(t, err)
+		})
+		wg.Wait()
+		left, err := env.engine.ListContainers(ctx, translate.LabelSandboxID+"="+sb)
+		require.NoError(t, err)
+		assert.Empty(t, left, "round %d: a container outlived its pod", i)
+	}
 }

@@ -56,8 +56,11 @@ type Service struct {
 	host        translate.HostLimits
 	checkpoints *checkpointStore
 	names       *registrar
-	imgCache    imageCache
-	imgUsage    imageUsage
+	// pods orders the calls on one pod: container creates and removes
+	// share its lock, StopPodSandbox and RemovePodSandbox hold it alone.
+	pods     *keyedLock
+	imgCache imageCache
+	imgUsage imageUsage
 
 	mu             sync.Mutex
 	podCIDR        string
@@ -114,7 +117,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	return &Service{
 		cfg: cfg, engine: deps.Engine, host: deps.Host, containers: containers,
 		net: deps.Network, streams: deps.Streams, logs: deps.Logs,
-		checkpoints: cps, names: newRegistrar(),
+		checkpoints: cps, names: newRegistrar(), pods: newKeyedLock(),
 		stats: newStatsCollector(), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
 	}, nil
