@@ -79,38 +79,45 @@ func (c *sandboxCheckpoint) createdAt() int64 {
 // that cri-dockerd verifies the files dockercri writes and the other way
 // round. dockercri's own block is not covered, as cri-dockerd ignores it.
 func (c *sandboxCheckpoint) checksum() uint64 {
-	var data core.CheckpointData
-	if c.Data != nil {
-		data.HostNetwork = c.Data.HostNetwork
-		for _, p := range c.Data.PortMappings {
-			m := &config.PortMapping{ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
-			if p.Protocol != nil {
-				proto := config.Protocol(*p.Protocol)
-				m.Protocol = &proto
-			}
-			data.PortMappings = append(data.PortMappings, m)
-		}
-	}
-	return core.Checksum(data)
+	return core.Checksum(core.CheckpointData{
+		HostNetwork: c.Data != nil && c.Data.HostNetwork,
+		PortMappings: mirrorPorts(c.Data, func(p *checkpointPort) *config.PortMapping {
+			return &config.PortMapping{Protocol: mirrorProtocol[config.Protocol](p.Protocol), ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
+		}),
+	})
 }
 
 // dockershimChecksum is the checksum kubelet's in-tree dockershim wrote
 // (same algorithm, its own type names), for checkpoints adopted from
 // /var/lib/dockershim.
 func (c *sandboxCheckpoint) dockershimChecksum() uint64 {
-	var data dockershim.CheckpointData
-	if c.Data != nil {
-		data.HostNetwork = c.Data.HostNetwork
-		for _, p := range c.Data.PortMappings {
-			m := &dockershim.PortMapping{ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
-			if p.Protocol != nil {
-				proto := dockershim.Protocol(*p.Protocol)
-				m.Protocol = &proto
-			}
-			data.PortMappings = append(data.PortMappings, m)
-		}
+	return dockershim.Checksum(dockershim.CheckpointData{
+		HostNetwork: c.Data != nil && c.Data.HostNetwork,
+		PortMappings: mirrorPorts(c.Data, func(p *checkpointPort) *dockershim.PortMapping {
+			return &dockershim.PortMapping{Protocol: mirrorProtocol[dockershim.Protocol](p.Protocol), ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
+		}),
+	})
+}
+
+// mirrorPorts converts the data's port mappings to a mirror type; none is
+// nil, as cri-dockerd holds them (the dump tells nil from empty).
+func mirrorPorts[T any](d *checkpointData, mk func(*checkpointPort) T) []T {
+	if d == nil {
+		return nil
 	}
-	return dockershim.Checksum(data)
+	var out []T
+	for _, p := range d.PortMappings {
+		out = append(out, mk(p))
+	}
+	return out
+}
+
+func mirrorProtocol[P ~string](p *string) *P {
+	if p == nil {
+		return nil
+	}
+	v := P(*p)
+	return &v
 }
 
 // legacyChecksum is what dockercri wrote before it computed cri-dockerd's

@@ -110,10 +110,13 @@ func TestLifecycleDockerCalls(t *testing.T) {
 	id := env.createContainer(t, sb, sbCfg, containerConfig())
 	_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id})
 	require.NoError(t, err)
-	// Let the start events arrive (they mark the entries stale).
+	// Let the start events arrive (they mark the entries stale) while the
+	// store stays synced and keeps what lookups read.
 	require.Eventually(t, func() bool {
 		_, _, fresh := env.svc.containers.Inspect(id)
-		return !fresh
+		_, sbKept := env.svc.containers.Static(sb)
+		_, ctrKept := env.svc.containers.Static(id)
+		return !fresh && sbKept && ctrKept && env.svc.containers.Synced()
 	}, 2*time.Second, time.Millisecond)
 
 	before := env.engine.Calls("InspectContainer")

@@ -41,10 +41,11 @@ type Containers struct {
 type entry struct {
 	sum docker.ContainerSummary
 	ver uint64
-	// inspect is the JSON of Docker's inspect data (nil: not cached);
-	// stateStale says its State and NetworkSettings are out of date (a
-	// start, exit or pause happened since).
-	inspect    []byte
+	// inspect is the store's own copy of Docker's inspect data (nil: not
+	// cached), never handed out; stateStale says its State and
+	// NetworkSettings are out of date (a start, exit or pause happened
+	// since).
+	inspect    *docker.ContainerInfo
 	stateStale bool
 	// memo is the caller's converted form of sum (CRI objects), valid for
 	// version ver only.

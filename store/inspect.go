@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/dockercri/dockercri/docker"
@@ -10,8 +9,8 @@ import (
 
 // The store also keeps Docker's inspect data of the containers it holds, so
 // the PodSandboxStatus and ContainerStatus calls kubelet makes on every
-// relist cost no Docker round trip. It is kept as JSON and decoded for each
-// reader: every caller gets its own deep copy.
+// relist cost no Docker round trip. The store keeps its own deep copy and
+// hands each reader another (deepCopy): no caller shares anything with it.
 //
 // Inspect data lives until anything that could change it happens: a write
 // to its entry (an event, a change dockercri records), or a desync. A
@@ -29,15 +28,12 @@ func (c *Containers) Inspect(id string) (in docker.ContainerInfo, ver uint64, ok
 		c.mu.RUnlock()
 		return docker.ContainerInfo{}, 0, false
 	}
-	raw, ver, stale := e.inspect, e.ver, e.stateStale
+	cached, ver, stale := e.inspect, e.ver, e.stateStale
 	c.mu.RUnlock()
-	if raw == nil || stale {
+	if cached == nil || stale {
 		return docker.ContainerInfo{}, ver, false
 	}
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return docker.ContainerInfo{}, ver, false
-	}
-	return in, ver, true
+	return deepCopy(*cached), ver, true
 }
 
 // Static returns a copy of the cached inspect data of a full container id
@@ -51,12 +47,9 @@ func (c *Containers) Static(id string) (docker.ContainerInfo, bool) {
 		c.mu.RUnlock()
 		return docker.ContainerInfo{}, false
 	}
-	raw, stale := e.inspect, e.stateStale
+	cached, stale := e.inspect, e.stateStale
 	c.mu.RUnlock()
-	var in docker.ContainerInfo
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return docker.ContainerInfo{}, false
-	}
+	in := deepCopy(*cached)
 	if stale && in.ContainerJSONBase != nil {
 		in.State, in.NetworkSettings = nil, nil
 	}
@@ -70,28 +63,25 @@ func (c *Containers) StoreInspect(in docker.ContainerInfo, ver uint64) {
 	if in.ContainerJSONBase == nil || in.Config == nil {
 		return
 	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return
-	}
+	own := deepCopy(in)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[in.ID]
 	if !ok || !c.synced || e.ver != ver {
 		return
 	}
-	e.inspect, e.stateStale = raw, false
+	e.inspect, e.stateStale = &own, false
 }
 
 // RecordCreated records a container dockercri created, from its inspect
 // data: the entry and its inspect data in one write.
 func (c *Containers) RecordCreated(in docker.ContainerInfo) {
-	raw, err := json.Marshal(in)
+	own := deepCopy(in)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := &entry{sum: copySummary(docker.SummaryOf(in)), ver: c.nextLocked()}
-	if err == nil && c.synced && in.ContainerJSONBase != nil && in.Config != nil {
-		e.inspect = raw
+	if c.synced && in.ContainerJSONBase != nil && in.Config != nil {
+		e.inspect = &own
 	}
 	c.entries[in.ID] = e
 	c.notifyLocked()
