@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"slices"
 	"testing"
 
@@ -47,7 +48,19 @@ func TestImageStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, info.ID, img.GetId())
 	assert.Contains(t, img.GetRepoTags(), busyboxImage)
-	assert.Positive(t, img.GetSize())
+	// kubelet's image GC counts on the size: it is what Docker itself
+	// reports for the image (on the containerd store, content plus the
+	// unpacked snapshot), the same in ListImages, and covers at least the
+	// busybox binary the image holds.
+	assert.Equal(t, uint64(info.Size), img.GetSize())
+	list, err := d.images.ListImages(ctx, nil)
+	require.NoError(t, err)
+	if listed := findImage(list, busyboxImage); assert.NotNil(t, listed) {
+		assert.Equal(t, img.GetSize(), listed.GetSize())
+	}
+	bin, err := os.Stat(busyboxPath())
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, img.GetSize(), uint64(bin.Size()))
 
 	// By id as well.
 	resp, err = d.images.ImageStatus(ctx, &runtimeapi.ImageSpec{Image: info.ID}, false)
