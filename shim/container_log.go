@@ -79,10 +79,5 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 
 // ownsSandbox reports whether the sandbox's checkpoint is in our root.
 func (s *Service) ownsSandbox(id string) bool {
-	p, err := s.checkpoints.path(id)
-	if err != nil {
-		return false
-	}
-	_, err = os.Stat(p)
-	return err == nil
+	return s.checkpoints.Exists(id)
 }

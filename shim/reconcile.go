@@ -7,6 +7,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) reconcile(ctx context.Context) error {
 // network holds nothing (a DEL that failed keeps its checkpoint, so that
 // stopping the pod retries it).
 func (s *Service) reconcileCheckpoints(ctx context.Context, exists map[string]bool) error {
-	ids, err := s.checkpoints.list()
+	ids, err := s.checkpoints.List()
 	if err != nil {
 		return err
 	}
@@ -61,11 +62,11 @@ func (s *Service) reconcileCheckpoints(ctx context.Context, exists map[string]bo
 		if exists[id] {
 			continue
 		}
-		cp, err := s.checkpoints.read(id)
+		cp, err := s.checkpoints.Read(id)
 		if err != nil || (cp.Dockercri != nil && cp.Dockercri.NetworkSetUp) || s.ownWork(cp) {
 			continue
 		}
-		if err := s.checkpoints.remove(id); err != nil {
+		if err := s.checkpoints.Remove(id); err != nil {
 			return err
 		}
 		log(ctx).WithField("sandbox", id).Warn("removed the checkpoint of a sandbox whose container is gone")
@@ -111,7 +112,7 @@ func (s *Service) reconcileSandboxes(ctx context.Context) error {
 		if _, err := translate.ParseSandboxName(translate.PrimaryName(c.Names)); err != nil {
 			continue // not a pod sandbox by its name: not ours to judge
 		}
-		if _, err := s.checkpoints.read(c.ID); err == nil {
+		if _, err := s.checkpoints.Read(c.ID); err == nil {
 			continue // recorded: kubelet sees it NOTREADY and removes it
 		}
 		log(ctx).WithField("sandbox", c.ID).Warn("removing a sandbox container a previous dockercri created but never started or recorded")
@@ -133,12 +134,12 @@ func (s *Service) reconcileNetworks(ctx context.Context) error {
 	if s.net == nil {
 		return nil
 	}
-	ids, err := s.checkpoints.list()
+	ids, err := s.checkpoints.List()
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		cp, err := s.checkpoints.read(id)
+		cp, err := s.checkpoints.Read(id)
 		if err != nil || cp.Dockercri == nil || !cp.Dockercri.NetworkSetUp || len(cp.Dockercri.IPs) > 0 || s.ownWork(cp) {
 			continue
 		}
@@ -177,6 +178,6 @@ func (s *Service) reconcileNetworks(ctx context.Context) error {
 // ownWork reports whether this process wrote the checkpoint: when dockerd
 // answers only after dockercri started serving, reconciliation runs while
 // calls are in flight, and must settle only what a predecessor left.
-func (s *Service) ownWork(cp *sandboxCheckpoint) bool {
-	return cp.createdAt() >= s.startedAt.UnixNano()
+func (s *Service) ownWork(cp *store.Checkpoint) bool {
+	return cp.CreatedAt() >= s.startedAt.UnixNano()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/dockercri/dockercri/docker/dockertest"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/network"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -49,7 +50,7 @@ func TestReconcileRemovesNeverStartedOrphans(t *testing.T) {
 	root := t.TempDir()
 	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
-	require.NoError(t, svc.checkpoints.write(recorded, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
+	require.NoError(t, svc.checkpoints.Write(recorded, &store.Checkpoint{Name: "b", Namespace: "ns"}))
 	svc.Start(ctx)
 	defer svc.Close()
 
@@ -148,11 +149,11 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 		Deps{Engine: engine, Host: translate.HostLimits{MinOOMScoreAdj: -1000}, Network: net})
 	require.NoError(t, err)
 	for _, id := range []string{completed, cutShort, stopped, gone, settled} {
-		cp := &sandboxCheckpoint{Name: "p", Namespace: "ns", Dockercri: &checkpointExtra{UID: "u", NetworkSetUp: true, NetworkNS: "POD"}}
+		cp := &store.Checkpoint{Name: "p", Namespace: "ns", Dockercri: &store.CheckpointExtra{UID: "u", NetworkSetUp: true, NetworkNS: "POD"}}
 		if id == settled {
 			cp.Dockercri.IPs = []string{"10.1.0.102"}
 		}
-		require.NoError(t, svc.checkpoints.write(id, cp))
+		require.NoError(t, svc.checkpoints.Write(id, cp))
 	}
 	svc.startedAt = time.Now() // a predecessor wrote the checkpoints
 	svc.Start(ctx)
@@ -174,7 +175,7 @@ func TestReconcileInterruptedNetworkSetUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cp, err := svc.checkpoints.read(tt.id)
+			cp, err := svc.checkpoints.Read(tt.id)
 			if tt.removed {
 				assert.Equal(t, errdefs.ErrNotFound, errdefs.Class(err), "released, then removed: nothing is left of the pod")
 			} else {
@@ -227,15 +228,15 @@ func TestReconcileRemovesLeftovers(t *testing.T) {
 	root := t.TempDir()
 	svc, err := newTestService(t, Config{RootDir: root, SandboxImage: testPauseImage, NetworkMode: "bridge"}, engine, translate.HostLimits{MinOOMScoreAdj: -1000})
 	require.NoError(t, err)
-	require.NoError(t, svc.checkpoints.write(liveSandbox, &sandboxCheckpoint{Name: "a", Namespace: "ns"}))
-	require.NoError(t, svc.checkpoints.write(goneSandbox, &sandboxCheckpoint{Name: "b", Namespace: "ns"}))
+	require.NoError(t, svc.checkpoints.Write(liveSandbox, &store.Checkpoint{Name: "a", Namespace: "ns"}))
+	require.NoError(t, svc.checkpoints.Write(goneSandbox, &store.Checkpoint{Name: "b", Namespace: "ns"}))
 	// No network plugin to release it with: the DEL stays owed.
-	require.NoError(t, svc.checkpoints.write(owedDel, &sandboxCheckpoint{Name: "d", Namespace: "ns", Dockercri: &checkpointExtra{NetworkSetUp: true}}))
+	require.NoError(t, svc.checkpoints.Write(owedDel, &store.Checkpoint{Name: "d", Namespace: "ns", Dockercri: &store.CheckpointExtra{NetworkSetUp: true}}))
 	svc.startedAt = time.Now() // a predecessor wrote the checkpoints
 	svc.Start(ctx)
 	defer svc.Close()
 
-	ids, err := svc.checkpoints.list()
+	ids, err := svc.checkpoints.List()
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{liveSandbox, owedDel}, ids)
 	assert.ElementsMatch(t, []string{liveSandbox, kept}, engine.ContainerIDs())
@@ -266,7 +267,7 @@ func TestStartupWorkRunsWhenDockerAnswersLate(t *testing.T) {
 	require.NoError(t, err)
 	// Written by this process (a RunPodSandbox in flight): not a leftover.
 	mine := strings.Repeat("12", 32)
-	require.NoError(t, svc.checkpoints.write(mine, &sandboxCheckpoint{Name: "m", Namespace: "ns", Dockercri: &checkpointExtra{CreatedAt: time.Now().UnixNano()}}))
+	require.NoError(t, svc.checkpoints.Write(mine, &store.Checkpoint{Name: "m", Namespace: "ns", Dockercri: &store.CheckpointExtra{CreatedAt: time.Now().UnixNano()}}))
 	svc.Start(ctx)
 	defer svc.Close()
 
@@ -276,6 +277,6 @@ func TestStartupWorkRunsWhenDockerAnswersLate(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond, "the orphan is removed once dockerd answers")
 	assert.False(t, svc.engineStartupPending())
 	assert.GreaterOrEqual(t, engine.Calls("Info"), 2, "tried at start, done later")
-	_, err = svc.checkpoints.read(mine)
+	_, err = svc.checkpoints.Read(mine)
 	assert.NoError(t, err, "this process's own checkpoint is not reconciled away")
 }

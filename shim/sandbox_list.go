@@ -70,7 +70,7 @@ func (s *Service) listSandboxes(ctx context.Context, f *runtimeapi.PodSandboxFil
 
 // orphanCheckpoints reports checkpoints without a sandbox container.
 func (s *Service) orphanCheckpoints(ctx context.Context, seen map[string]bool) ([]*runtimeapi.PodSandbox, error) {
-	ids, err := s.checkpoints.list()
+	ids, err := s.checkpoints.List()
 	if err != nil {
 		return nil, err
 	}
@@ -79,12 +79,12 @@ func (s *Service) orphanCheckpoints(ctx context.Context, seen map[string]bool) (
 		if seen[id] {
 			continue
 		}
-		cp, err := s.checkpoints.read(id)
+		cp, err := s.checkpoints.Read(id)
 		if err != nil {
 			log(ctx).WithError(err).Warn("skipping unreadable checkpoint")
 			continue
 		}
-		out = append(out, &runtimeapi.PodSandbox{Id: id, Metadata: checkpointMetadata(cp), State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY, CreatedAt: cp.createdAt()})
+		out = append(out, &runtimeapi.PodSandbox{Id: id, Metadata: checkpointMetadata(cp), State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY, CreatedAt: cp.CreatedAt()})
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/internal/failpoint"
 	"github.com/dockercri/dockercri/network"
+	"github.com/dockercri/dockercri/store"
 )
 
 // NetworkPlugin sets pods up on the cluster network (CNI). Without one,
@@ -61,7 +62,7 @@ func (s *Service) podNetwork(id string, cfg *runtimeapi.PodSandboxConfig, pid in
 }
 
 // podFromCheckpoint describes a pod for DEL from what its checkpoint kept.
-func podFromCheckpoint(id string, cp *sandboxCheckpoint, pid int) network.Pod {
+func podFromCheckpoint(id string, cp *store.Checkpoint, pid int) network.Pod {
 	p := network.Pod{Namespace: cp.Namespace, Name: cp.Name, SandboxID: id, NetNS: netnsPath(pid)}
 	if cp.Dockercri != nil {
 		p.UID = cp.Dockercri.UID
@@ -77,7 +78,7 @@ func (s *Service) setUpNetwork(ctx context.Context, id string, cfg *runtimeapi.P
 	if err != nil {
 		return err
 	}
-	if err := s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {
+	if err := s.checkpoints.Update(id, func(cp *store.Checkpoint) error {
 		cp.Dockercri.NetworkSetUp = true
 		return nil
 	}); err != nil {
@@ -91,7 +92,7 @@ func (s *Service) setUpNetwork(ctx context.Context, id string, cfg *runtimeapi.P
 	}
 	if err != nil {
 		// SetUp rolled its ADD back with DEL.
-		_ = s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {
+		_ = s.checkpoints.Update(id, func(cp *store.Checkpoint) error {
 			cp.Dockercri.NetworkSetUp = false
 			return nil
 		})
@@ -102,7 +103,7 @@ func (s *Service) setUpNetwork(ctx context.Context, id string, cfg *runtimeapi.P
 }
 
 func (s *Service) recordIPs(id string, ips []string) error {
-	return s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {
+	return s.checkpoints.Update(id, func(cp *store.Checkpoint) error {
 		cp.Dockercri.IPs = ips
 		return nil
 	})
@@ -114,7 +115,7 @@ func (s *Service) tearDownNetwork(ctx context.Context, id string, pid int) error
 	if s.net == nil {
 		return nil
 	}
-	cp, err := s.checkpoints.read(id)
+	cp, err := s.checkpoints.Read(id)
 	if errdefs.Class(err) == errdefs.ErrNotFound || (err == nil && (cp.Dockercri == nil || !cp.Dockercri.NetworkSetUp)) {
 		return nil
 	}
@@ -124,7 +125,7 @@ func (s *Service) tearDownNetwork(ctx context.Context, id string, pid int) error
 	if err := s.net.TearDown(ctx, podFromCheckpoint(id, cp, pid)); err != nil {
 		return err
 	}
-	return s.checkpoints.update(id, func(cp *sandboxCheckpoint) error {
+	return s.checkpoints.Update(id, func(cp *store.Checkpoint) error {
 		cp.Dockercri.NetworkSetUp = false
 		cp.Dockercri.IPs = nil
 		return nil

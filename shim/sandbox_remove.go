@@ -6,6 +6,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/store"
 )
 
 // RemovePodSandbox removes the sandbox's containers, the sandbox container
@@ -31,7 +32,7 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 		return nil, err
 	}
 	defer unlock()
-	if checkpointID.MatchString(id) {
+	if store.CheckpointID.MatchString(id) {
 		pid, err := s.sandboxPid(ctx, in)
 		if err != nil {
 			return nil, err
@@ -54,8 +55,8 @@ func (s *Service) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePo
 			return nil, err
 		}
 	}
-	if checkpointID.MatchString(id) {
-		if err := s.checkpoints.remove(id); err != nil {
+	if store.CheckpointID.MatchString(id) {
+		if err := s.checkpoints.Remove(id); err != nil {
 			return nil, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/network"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -61,14 +62,14 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 			s.rollbackContainer(ctx, id)
 		}
 	}()
-	if err := s.checkpoints.write(id, newCheckpoint(cfg)); err != nil {
+	if err := s.checkpoints.Write(id, newCheckpoint(cfg)); err != nil {
 		return nil, err
 	}
 	defer func() {
 		if retErr != nil && !errors.Is(retErr, network.ErrRollbackFailed) {
 			// (A pod whose network could not be rolled back keeps its
 			// checkpoint: it is listed NOTREADY and its stop retries DEL.)
-			if err := s.checkpoints.remove(id); err != nil {
+			if err := s.checkpoints.Remove(id); err != nil {
 				log(ctx).WithError(err).Warn("rollback: removing checkpoint")
 			}
 		}
@@ -88,14 +89,14 @@ func (s *Service) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandb
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
 }
 
-func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
-	cp := &sandboxCheckpoint{
+func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *store.Checkpoint {
+	cp := &store.Checkpoint{
 		Name:      cfg.Metadata.Name,
 		Namespace: cfg.Metadata.Namespace,
-		Data: &checkpointData{
+		Data: &store.CheckpointData{
 			HostNetwork: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() == runtimeapi.NamespaceMode_NODE,
 		},
-		Dockercri: &checkpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt, CreatedAt: time.Now().UnixNano()},
+		Dockercri: &store.CheckpointExtra{UID: cfg.Metadata.Uid, Attempt: cfg.Metadata.Attempt, CreatedAt: time.Now().UnixNano()},
 	}
 	if ns := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
 		cp.Dockercri.NetworkNS, cp.Dockercri.PidNS, cp.Dockercri.IpcNS = ns.Network.String(), ns.Pid.String(), ns.Ipc.String()
@@ -103,7 +104,7 @@ func newCheckpoint(cfg *runtimeapi.PodSandboxConfig) *sandboxCheckpoint {
 	for _, pm := range cfg.PortMappings {
 		proto := pm.Protocol.String()
 		cport, hport := pm.ContainerPort, pm.HostPort
-		cp.Data.PortMappings = append(cp.Data.PortMappings, &checkpointPort{
+		cp.Data.PortMappings = append(cp.Data.PortMappings, &store.CheckpointPort{
 			Protocol: &proto, ContainerPort: &cport, HostPort: &hport, HostIP: pm.HostIp,
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -40,15 +41,15 @@ func (s *Service) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandb
 // kubelet needs the pod NOTREADY to clean up).
 func (s *Service) sandboxStatus(ctx context.Context, id string) (st *runtimeapi.PodSandboxStatus, in *dockerContainer, err error) {
 	in, err = s.inspectSandbox(ctx, id)
-	if docker.IsNotFound(err) && checkpointID.MatchString(id) {
-		if cp, cerr := s.checkpoints.read(id); cerr == nil {
+	if docker.IsNotFound(err) && store.CheckpointID.MatchString(id) {
+		if cp, cerr := s.checkpoints.Read(id); cerr == nil {
 			return statusFromCheckpoint(id, cp), nil, nil
 		}
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	cp, _ := s.checkpoints.read(in.ID)
+	cp, _ := s.checkpoints.Read(in.ID)
 	ips := translate.BridgeIPs(in)
 	if cp != nil && cp.Dockercri != nil && len(cp.Dockercri.IPs) > 0 {
 		ips = cp.Dockercri.IPs // from the CNI result
@@ -76,7 +77,7 @@ func namespaceMode(name string) runtimeapi.NamespaceMode {
 }
 
 // checkpointMetadata is the sandbox metadata a checkpoint records.
-func checkpointMetadata(cp *sandboxCheckpoint) *runtimeapi.PodSandboxMetadata {
+func checkpointMetadata(cp *store.Checkpoint) *runtimeapi.PodSandboxMetadata {
 	meta := &runtimeapi.PodSandboxMetadata{Name: cp.Name, Namespace: cp.Namespace}
 	if cp.Dockercri != nil {
 		meta.Uid, meta.Attempt = cp.Dockercri.UID, cp.Dockercri.Attempt
@@ -85,12 +86,12 @@ func checkpointMetadata(cp *sandboxCheckpoint) *runtimeapi.PodSandboxMetadata {
 }
 
 // statusFromCheckpoint describes a sandbox whose container is gone.
-func statusFromCheckpoint(id string, cp *sandboxCheckpoint) *runtimeapi.PodSandboxStatus {
+func statusFromCheckpoint(id string, cp *store.Checkpoint) *runtimeapi.PodSandboxStatus {
 	st := &runtimeapi.PodSandboxStatus{
 		Id:        id,
 		Metadata:  checkpointMetadata(cp),
 		State:     runtimeapi.PodSandboxState_SANDBOX_NOTREADY,
-		CreatedAt: cp.createdAt(),
+		CreatedAt: cp.CreatedAt(),
 		Network:   &runtimeapi.PodSandboxNetworkStatus{},
 	}
 	if x := cp.Dockercri; x != nil && x.PidNS != "" {

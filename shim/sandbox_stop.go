@@ -8,6 +8,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/store"
 )
 
 // Containers still running when their sandbox is stopped are stopped
@@ -28,7 +29,7 @@ func (s *Service) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSan
 	in, err := s.lookupSandbox(ctx, req.PodSandboxId)
 	if docker.IsNotFound(err) {
 		// The container is gone; its network may still hold an IP.
-		if checkpointID.MatchString(req.PodSandboxId) {
+		if store.CheckpointID.MatchString(req.PodSandboxId) {
 			if err := s.tearDownNetwork(ctx, req.PodSandboxId, 0); err != nil {
 				return nil, err
 			}

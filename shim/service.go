@@ -54,7 +54,7 @@ type Service struct {
 	cfg         Config
 	engine      docker.Engine
 	host        translate.HostLimits
-	checkpoints *checkpointStore
+	checkpoints *store.Checkpoints
 	names       *registrar
 	// pods orders the calls on one pod: container creates and removes
 	// share its lock, StopPodSandbox and RemovePodSandbox hold it alone.
@@ -106,7 +106,7 @@ type Deps struct {
 
 // New builds the service.
 func New(cfg Config, deps Deps) (*Service, error) {
-	cps, err := newCheckpointStore(cfg.RootDir)
+	cps, err := store.NewCheckpoints(cfg.RootDir)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package shim
+package store
 
 import (
 	"encoding/json"
@@ -25,19 +25,23 @@ import (
 // own extra fields live under "dockercri", which cri-dockerd ignores.
 const checkpointVersion = "v1"
 
-type checkpointPort struct {
+// CheckpointPort is one port mapping of a sandbox (cri-dockerd's fields).
+type CheckpointPort struct {
 	Protocol      *string `json:"protocol,omitempty"`
 	ContainerPort *int32  `json:"container_port,omitempty"`
 	HostPort      *int32  `json:"host_port,omitempty"`
 	HostIP        string  `json:"host_ip,omitempty"`
 }
 
-type checkpointData struct {
-	PortMappings []*checkpointPort `json:"port_mappings,omitempty"`
+// CheckpointData is the part of a checkpoint cri-dockerd checksums.
+type CheckpointData struct {
+	PortMappings []*CheckpointPort `json:"port_mappings,omitempty"`
 	HostNetwork  bool              `json:"host_network,omitempty"`
 }
 
-type checkpointExtra struct {
+// CheckpointExtra is what dockercri records beyond cri-dockerd's fields
+// (under "dockercri", which cri-dockerd ignores).
+type CheckpointExtra struct {
 	UID     string `json:"uid,omitempty"`
 	Attempt uint32 `json:"attempt,omitempty"`
 	// Namespace modes the pod asked for (CRI enum names), which the
@@ -54,12 +58,14 @@ type checkpointExtra struct {
 	IPs []string `json:"ips,omitempty"`
 }
 
-type sandboxCheckpoint struct {
+// Checkpoint is a sandbox's checkpoint file: versioned JSON in
+// cri-dockerd's format.
+type Checkpoint struct {
 	Version   string           `json:"version"`
 	Name      string           `json:"name"`
 	Namespace string           `json:"namespace"`
-	Data      *checkpointData  `json:"data,omitempty"`
-	Dockercri *checkpointExtra `json:"dockercri,omitempty"`
+	Data      *CheckpointData  `json:"data,omitempty"`
+	Dockercri *CheckpointExtra `json:"dockercri,omitempty"`
 	Checksum  uint64           `json:"checksum"`
 
 	// written is the file's modification time, the creation time of
@@ -67,8 +73,8 @@ type sandboxCheckpoint struct {
 	written int64
 }
 
-// createdAt is the sandbox's creation time as the checkpoint knows it.
-func (c *sandboxCheckpoint) createdAt() int64 {
+// CreatedAt is the sandbox's creation time as the checkpoint knows it.
+func (c *Checkpoint) CreatedAt() int64 {
 	if c.Dockercri != nil && c.Dockercri.CreatedAt != 0 {
 		return c.Dockercri.CreatedAt
 	}
@@ -78,10 +84,10 @@ func (c *sandboxCheckpoint) createdAt() int64 {
 // checksum is cri-dockerd's checksum of the data (internal/cridockerd), so
 // that cri-dockerd verifies the files dockercri writes and the other way
 // round. dockercri's own block is not covered, as cri-dockerd ignores it.
-func (c *sandboxCheckpoint) checksum() uint64 {
+func (c *Checkpoint) checksum() uint64 {
 	return core.Checksum(core.CheckpointData{
 		HostNetwork: c.Data != nil && c.Data.HostNetwork,
-		PortMappings: mirrorPorts(c.Data, func(p *checkpointPort) *config.PortMapping {
+		PortMappings: mirrorPorts(c.Data, func(p *CheckpointPort) *config.PortMapping {
 			return &config.PortMapping{Protocol: mirrorProtocol[config.Protocol](p.Protocol), ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
 		}),
 	})
@@ -90,10 +96,10 @@ func (c *sandboxCheckpoint) checksum() uint64 {
 // dockershimChecksum is the checksum kubelet's in-tree dockershim wrote
 // (same algorithm, its own type names), for checkpoints adopted from
 // /var/lib/dockershim.
-func (c *sandboxCheckpoint) dockershimChecksum() uint64 {
+func (c *Checkpoint) dockershimChecksum() uint64 {
 	return dockershim.Checksum(dockershim.CheckpointData{
 		HostNetwork: c.Data != nil && c.Data.HostNetwork,
-		PortMappings: mirrorPorts(c.Data, func(p *checkpointPort) *dockershim.PortMapping {
+		PortMappings: mirrorPorts(c.Data, func(p *CheckpointPort) *dockershim.PortMapping {
 			return &dockershim.PortMapping{Protocol: mirrorProtocol[dockershim.Protocol](p.Protocol), ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIP: p.HostIP}
 		}),
 	})
@@ -101,7 +107,7 @@ func (c *sandboxCheckpoint) dockershimChecksum() uint64 {
 
 // mirrorPorts converts the data's port mappings to a mirror type; none is
 // nil, as cri-dockerd holds them (the dump tells nil from empty).
-func mirrorPorts[T any](d *checkpointData, mk func(*checkpointPort) T) []T {
+func mirrorPorts[T any](d *CheckpointData, mk func(*CheckpointPort) T) []T {
 	if d == nil {
 		return nil
 	}
@@ -122,7 +128,7 @@ func mirrorProtocol[P ~string](p *string) *P {
 
 // legacyChecksum is what dockercri wrote before it computed cri-dockerd's
 // checksum (FNV-64a of the data's JSON); such files stay readable.
-func (c *sandboxCheckpoint) legacyChecksum() uint64 {
+func (c *Checkpoint) legacyChecksum() uint64 {
 	buf, _ := json.Marshal(c.Data)
 	h := fnv.New64a()
 	_, _ = h.Write(buf)
@@ -131,25 +137,29 @@ func (c *sandboxCheckpoint) legacyChecksum() uint64 {
 
 // verify checks a checkpoint read from disk against its checksum, as
 // cri-dockerd, dockershim or an earlier dockercri computed it.
-func (c *sandboxCheckpoint) verify() bool {
+func (c *Checkpoint) verify() bool {
 	return c.Checksum == c.checksum() || c.Checksum == c.dockershimChecksum() || c.Checksum == c.legacyChecksum()
 }
 
-var checkpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
+// CheckpointID matches the full sandbox ids checkpoints are named by.
+var CheckpointID = regexp.MustCompile(`^[a-f0-9]{64}$`)
 
-type checkpointStore struct {
+// Checkpoints is the store of sandbox checkpoints under <root>/sandbox,
+// the only writer of that directory: what it read or wrote is kept in
+// memory, so reads touch no file.
+type Checkpoints struct {
 	dir string
 	mu  sync.Mutex // serialises read-modify-write updates
 
 	// Checkpoints change only through this store, so what was read or
 	// written is kept: PodSandboxStatus reads no file.
 	cacheMu sync.Mutex
-	cache   map[string]*sandboxCheckpoint
+	cache   map[string]*Checkpoint
 	ids     map[string]bool // every checkpoint, once list read the directory
 }
 
-// clone copies a checkpoint deeply enough that callers may change it.
-func (c *sandboxCheckpoint) clone() *sandboxCheckpoint {
+// Clone copies a checkpoint deeply enough that callers may change it.
+func (c *Checkpoint) Clone() *Checkpoint {
 	out := *c
 	if c.Data != nil {
 		d := *c.Data
@@ -163,30 +173,32 @@ func (c *sandboxCheckpoint) clone() *sandboxCheckpoint {
 	return &out
 }
 
-func (s *checkpointStore) cached(id string) (*sandboxCheckpoint, bool) {
+func (s *Checkpoints) cached(id string) (*Checkpoint, bool) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	cp, ok := s.cache[id]
 	if !ok {
 		return nil, false
 	}
-	return cp.clone(), true
+	return cp.Clone(), true
 }
 
-func (s *checkpointStore) remember(id string, cp *sandboxCheckpoint) {
+func (s *Checkpoints) remember(id string, cp *Checkpoint) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if s.cache == nil {
-		s.cache = map[string]*sandboxCheckpoint{}
+		s.cache = map[string]*Checkpoint{}
 	}
 	if cp == nil {
 		delete(s.cache, id)
 		return
 	}
-	s.cache[id] = cp.clone()
+	s.cache[id] = cp.Clone()
 }
 
-func newCheckpointStore(root string) (*checkpointStore, error) {
+// NewCheckpoints opens the checkpoint store under root, removing the temp
+// files of writes a killed predecessor left.
+func NewCheckpoints(root string) (*Checkpoints, error) {
 	dir := filepath.Join(root, "sandbox")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating checkpoint directory: %w", err)
@@ -194,7 +206,7 @@ func newCheckpointStore(root string) (*checkpointStore, error) {
 	if err := removeStaleTemps(dir); err != nil {
 		return nil, err
 	}
-	return &checkpointStore{dir: dir}, nil
+	return &Checkpoints{dir: dir}, nil
 }
 
 // removeStaleTemps removes the temporary files of writes that a killed
@@ -213,15 +225,25 @@ func removeStaleTemps(dir string) error {
 	return nil
 }
 
-func (s *checkpointStore) path(id string) (string, error) {
-	if !checkpointID.MatchString(id) {
+// Exists reports whether sandbox id has a checkpoint on disk.
+func (s *Checkpoints) Exists(id string) bool {
+	p, err := s.path(id)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
+}
+
+func (s *Checkpoints) path(id string) (string, error) {
+	if !CheckpointID.MatchString(id) {
 		return "", errdefs.InvalidArgument("sandbox id %q is not a full container id", id)
 	}
 	return filepath.Join(s.dir, id), nil
 }
 
-// write stores cp atomically (temp file, fsync, rename).
-func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
+// Write stores cp atomically (temp file, fsync, rename).
+func (s *Checkpoints) Write(id string, cp *Checkpoint) error {
 	p, err := s.path(id)
 	if err != nil {
 		return err
@@ -256,25 +278,25 @@ func (s *checkpointStore) write(id string, cp *sandboxCheckpoint) error {
 	return nil
 }
 
-// update changes a checkpoint through fn under the store's lock.
-func (s *checkpointStore) update(id string, fn func(*sandboxCheckpoint) error) error {
+// Update changes a checkpoint through fn under the store's lock.
+func (s *Checkpoints) Update(id string, fn func(*Checkpoint) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cp, err := s.read(id)
+	cp, err := s.Read(id)
 	if err != nil {
 		return err
 	}
 	if cp.Dockercri == nil {
-		cp.Dockercri = &checkpointExtra{}
+		cp.Dockercri = &CheckpointExtra{}
 	}
 	if err := fn(cp); err != nil {
 		return err
 	}
-	return s.write(id, cp)
+	return s.Write(id, cp)
 }
 
-// read loads a checkpoint; a missing one is ErrNotFound.
-func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
+// Read loads a checkpoint; a missing one is ErrNotFound.
+func (s *Checkpoints) Read(id string) (*Checkpoint, error) {
 	p, err := s.path(id)
 	if err != nil {
 		return nil, err
@@ -289,7 +311,7 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint %s: %w", id, err)
 	}
-	var cp sandboxCheckpoint
+	var cp Checkpoint
 	if err := json.Unmarshal(buf, &cp); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is corrupt: %w", id, err)
 	}
@@ -306,8 +328,8 @@ func (s *checkpointStore) read(id string) (*sandboxCheckpoint, error) {
 	return &cp, nil
 }
 
-// remove deletes a checkpoint; a missing one is not an error.
-func (s *checkpointStore) remove(id string) error {
+// Remove deletes a checkpoint; a missing one is not an error.
+func (s *Checkpoints) Remove(id string) error {
 	p, err := s.path(id)
 	if err != nil {
 		return err
@@ -320,9 +342,9 @@ func (s *checkpointStore) remove(id string) error {
 	return nil
 }
 
-// list returns the ids of all checkpoints, sorted. The directory is read
+// List returns the ids of all checkpoints, sorted. The directory is read
 // once; after that the store knows every id it writes and removes.
-func (s *checkpointStore) list() ([]string, error) {
+func (s *Checkpoints) List() ([]string, error) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if s.ids == nil {
@@ -332,7 +354,7 @@ func (s *checkpointStore) list() ([]string, error) {
 		}
 		s.ids = map[string]bool{}
 		for _, e := range entries {
-			if checkpointID.MatchString(e.Name()) {
+			if CheckpointID.MatchString(e.Name()) {
 				s.ids[e.Name()] = true
 			}
 		}
@@ -342,7 +364,7 @@ func (s *checkpointStore) list() ([]string, error) {
 
 // known records that checkpoint id exists (or not) once list has read
 // the directory.
-func (s *checkpointStore) known(id string, exists bool) {
+func (s *Checkpoints) known(id string, exists bool) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	switch {

@@ -1,4 +1,4 @@
-package shim
+package store
 
 import (
 	"encoding/json"
@@ -18,22 +18,22 @@ import (
 // TestCheckpointCacheHandsOutCopies: what read returns can be changed
 // without changing the stored checkpoint; remove forgets it.
 func TestCheckpointCacheHandsOutCopies(t *testing.T) {
-	s, err := newCheckpointStore(t.TempDir())
+	s, err := NewCheckpoints(t.TempDir())
 	require.NoError(t, err)
 	id := strings.Repeat("a", 64)
-	require.NoError(t, s.write(id, &sandboxCheckpoint{Name: "web", Namespace: "ns", Data: &checkpointData{}, Dockercri: &checkpointExtra{IPs: []string{"10.0.0.2"}}}))
+	require.NoError(t, s.Write(id, &Checkpoint{Name: "web", Namespace: "ns", Data: &CheckpointData{}, Dockercri: &CheckpointExtra{IPs: []string{"10.0.0.2"}}}))
 
-	cp, err := s.read(id)
+	cp, err := s.Read(id)
 	require.NoError(t, err)
 	cp.Name = "changed"
 	cp.Dockercri.IPs[0] = "changed"
-	again, err := s.read(id)
+	again, err := s.Read(id)
 	require.NoError(t, err)
 	assert.Equal(t, "web", again.Name)
 	assert.Equal(t, []string{"10.0.0.2"}, again.Dockercri.IPs)
 
-	require.NoError(t, s.remove(id))
-	_, err = s.read(id)
+	require.NoError(t, s.Remove(id))
+	_, err = s.Read(id)
 	assert.Error(t, err, "a removed checkpoint is gone from the cache too")
 	_, err = os.Stat(s.dir + "/" + id)
 	assert.True(t, os.IsNotExist(err))
@@ -43,18 +43,18 @@ func TestCheckpointCacheHandsOutCopies(t *testing.T) {
 // its temp file; the next process removes it and keeps the checkpoints.
 func TestCheckpointStoreRemovesStaleTemps(t *testing.T) {
 	root := t.TempDir()
-	s, err := newCheckpointStore(root)
+	s, err := NewCheckpoints(root)
 	require.NoError(t, err)
 	id := strings.Repeat("b", 64)
-	require.NoError(t, s.write(id, &sandboxCheckpoint{Name: "web", Namespace: "ns", Data: &checkpointData{}}))
+	require.NoError(t, s.Write(id, &Checkpoint{Name: "web", Namespace: "ns", Data: &CheckpointData{}}))
 	stale := filepath.Join(s.dir, "."+id+".tmp116589655")
 	require.NoError(t, os.WriteFile(stale, []byte("{"), 0o600))
 
-	s2, err := newCheckpointStore(root)
+	s2, err := NewCheckpoints(root)
 	require.NoError(t, err)
 	_, err = os.Stat(stale)
 	assert.True(t, os.IsNotExist(err), "stale temp file removed")
-	ids, err := s2.list()
+	ids, err := s2.List()
 	require.NoError(t, err)
 	assert.Equal(t, []string{id}, ids)
 }
@@ -65,7 +65,7 @@ func TestCheckpointStoreRemovesStaleTemps(t *testing.T) {
 // cri-dockerd verifies them after a switch back; files of earlier dockercri
 // versions (FNV-64 of the JSON) stay readable.
 func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
-	s, err := newCheckpointStore(t.TempDir())
+	s, err := NewCheckpoints(t.TempDir())
 	require.NoError(t, err)
 	put := func(id string, body []byte) {
 		require.NoError(t, os.WriteFile(filepath.Join(s.dir, id), body, 0o600))
@@ -75,7 +75,7 @@ func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
 		require.NoError(t, err)
 		id := strings.Repeat(string(rune('c'+i)), 64) // c, d, e
 		put(id, body)
-		cp, err := s.read(id)
+		cp, err := s.Read(id)
 		require.NoError(t, err, name)
 		assert.Equal(t, "v1", cp.Version)
 
@@ -83,7 +83,7 @@ func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
 		tampered := strings.Replace(strings.Replace(string(body), "8080", "8081", 1), `"host_network":true`, `"host_network":false`, 1)
 		bad := strings.Repeat(string(rune('1'+i)), 64)
 		put(bad, []byte(tampered))
-		_, err = s.read(bad)
+		_, err = s.Read(bad)
 		assert.ErrorIs(t, err, errdefs.ErrDataLoss, name)
 	}
 
@@ -91,8 +91,8 @@ func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
 	tcp := "tcp"
 	port, host := int32(80), int32(8080)
 	id := strings.Repeat("a", 64)
-	require.NoError(t, s.write(id, &sandboxCheckpoint{Name: "web", Namespace: "default",
-		Data: &checkpointData{PortMappings: []*checkpointPort{{Protocol: &tcp, ContainerPort: &port, HostPort: &host}}}}))
+	require.NoError(t, s.Write(id, &Checkpoint{Name: "web", Namespace: "default",
+		Data: &CheckpointData{PortMappings: []*CheckpointPort{{Protocol: &tcp, ContainerPort: &port, HostPort: &host}}}}))
 	var onDisk struct{ Checksum uint64 }
 	body, err := os.ReadFile(filepath.Join(s.dir, id))
 	require.NoError(t, err)
@@ -101,10 +101,10 @@ func TestCheckpointChecksumIsCriDockerds(t *testing.T) {
 
 	// A file of an earlier dockercri (FNV-64a of the data's JSON).
 	legacy := strings.Repeat("9", 64)
-	data, _ := json.Marshal(&checkpointData{HostNetwork: true})
+	data, _ := json.Marshal(&CheckpointData{HostNetwork: true})
 	h := fnv.New64a()
 	h.Write(data)
 	put(legacy, fmt.Appendf(nil, `{"version":"v1","name":"old","namespace":"ns","data":%s,"checksum":%d}`, data, h.Sum64()))
-	_, err = s.read(legacy)
+	_, err = s.Read(legacy)
 	assert.NoError(t, err)
 }
