@@ -72,7 +72,7 @@ func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([
 			keys[in.ID], infos[in.ID] = info.cg, info
 		}
 	}
-	cur, prev := s.stats.sampleAll(ctx, keys)
+	cur, prev := s.stats.sampleAll(keys)
 	root := s.writableLayerFs(ctx)
 	out := make([]*runtimeapi.ContainerStats, 0, len(ins))
 	for _, in := range ins {

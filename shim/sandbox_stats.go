@@ -91,7 +91,7 @@ func (s *Service) podStats(ctx context.Context, sb *dockerContainer) (*runtimeap
 			keys[in.ID] = info.cg
 		}
 	}
-	cur, prev := s.stats.sampleAll(ctx, keys)
+	cur, prev := s.stats.sampleAll(keys)
 	if len(cur) == 0 {
 		return st, nil
 	}

@@ -1,25 +1,31 @@
 package shim
 
 import (
-	"context"
 	"sync"
 	"time"
 
 	"github.com/dockercri/dockercri/stats"
 )
 
-// rateWindow is how far apart two samples are taken when a CPU rate is
-// needed and no earlier sample is known.
-const rateWindow = 100 * time.Millisecond
+// minRateGap is the least time between the two samples a CPU rate is
+// computed from: a rate over a few milliseconds is noise.
+const minRateGap = 500 * time.Millisecond
+
+// maxBaseAge is how old a sample may be to serve as a rate's base.
+const maxBaseAge = 5 * time.Minute
 
 // statsCollector samples cgroups and remembers, per cgroup owner, the
-// previous sample (for CPU rates) and where its cgroup is.
+// samples CPU rates are computed from and where its cgroup is. A request
+// never waits for a rate: the first sample of a cgroup has none (as
+// cAdvisor and containerd do; kubelet computes it from its own cache then).
 type statsCollector struct {
 	reader *stats.Reader
 	disk   *stats.DiskCache
 
-	mu    sync.Mutex
-	prev  map[string]stats.Sample
+	mu sync.Mutex
+	// bases are, per cgroup owner, the last one or two samples, at least
+	// minRateGap apart, oldest first.
+	bases map[string][]stats.Sample
 	where map[string]cgroupInfo
 	// snapshots is the containerd snapshotter root that holds the writable
 	// layers found through mountinfo ("" until one was found).
@@ -36,7 +42,7 @@ type cgroupInfo struct {
 func newStatsCollector() *statsCollector {
 	return &statsCollector{
 		reader: stats.NewReader(), disk: stats.NewDiskCache(30 * time.Second),
-		prev: map[string]stats.Sample{}, where: map[string]cgroupInfo{},
+		bases: map[string][]stats.Sample{}, where: map[string]cgroupInfo{},
 	}
 }
 
@@ -86,43 +92,50 @@ func (c *statsCollector) snapshotterRoot() string {
 	return c.snapshots
 }
 
-// sampleAll reads the cgroups of keys, returning each with the sample
-// before it (taking a second sample after rateWindow for keys without a
-// recent earlier one, so that every CPU rate can be reported).
-func (c *statsCollector) sampleAll(ctx context.Context, keys map[string]stats.Cgroup) (cur, prev map[string]stats.Sample) {
-	cur, prev = map[string]stats.Sample{}, map[string]stats.Sample{}
-	var fresh []string
-	c.mu.Lock()
-	for k := range keys {
-		if p, ok := c.prev[k]; ok && time.Since(p.Time) < 5*time.Minute {
-			prev[k] = p
-		} else {
-			fresh = append(fresh, k)
-		}
-	}
-	c.mu.Unlock()
-	if len(fresh) > 0 {
-		for _, k := range fresh {
-			if s, err := c.reader.Read(keys[k]); err == nil {
-				prev[k] = s
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(rateWindow):
-		}
-	}
+// sampleAll reads the cgroups of keys, returning each with the sample its
+// CPU rate is taken from (none, the zero Sample, on a cgroup's first
+// sample). It never waits: the base is the newest remembered sample at
+// least minRateGap old.
+func (c *statsCollector) sampleAll(keys map[string]stats.Cgroup) (cur, prev map[string]stats.Sample) {
+	cur, prev = make(map[string]stats.Sample, len(keys)), make(map[string]stats.Sample, len(keys))
 	for k, cg := range keys {
 		if s, err := c.reader.Read(cg); err == nil {
 			cur[k] = s
 		}
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for k, s := range cur {
-		c.prev[k] = s
+		if base, ok := rateBase(c.bases[k], s); ok {
+			prev[k] = base
+		}
+		c.bases[k] = rememberSample(c.bases[k], s)
 	}
-	c.mu.Unlock()
 	return cur, prev
+}
+
+// rateBase is the newest of bases at least minRateGap (and at most
+// maxBaseAge) older than s.
+func rateBase(bases []stats.Sample, s stats.Sample) (stats.Sample, bool) {
+	for i := len(bases) - 1; i >= 0; i-- {
+		if age := s.Time.Sub(bases[i].Time); age >= minRateGap && age <= maxBaseAge {
+			return bases[i], true
+		}
+	}
+	return stats.Sample{}, false
+}
+
+// rememberSample keeps s as a future rate base when it is at least
+// minRateGap newer than the newest one, dropping all but the last two.
+func rememberSample(bases []stats.Sample, s stats.Sample) []stats.Sample {
+	if n := len(bases); n > 0 && s.Time.Sub(bases[n-1].Time) < minRateGap {
+		return bases
+	}
+	bases = append(bases, s)
+	if len(bases) > 2 {
+		bases = append(bases[:0], bases[len(bases)-2:]...)
+	}
+	return bases
 }
 
 // forget drops what is known about a removed container.
@@ -130,7 +143,7 @@ func (c *statsCollector) forget(id string) {
 	c.mu.Lock()
 	info := c.where[id]
 	delete(c.where, id)
-	delete(c.prev, id)
+	delete(c.bases, id)
 	c.mu.Unlock()
 	if info.upper != "" {
 		c.disk.Forget(info.upper)
