@@ -78,7 +78,13 @@ build() {
 	log "binaries in $BIN"
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the process the file names runs (and is not a zombie).
+alive() {
+	[ -f "$1" ] || return 1
+	local pid
+	pid=$(cat "$1")
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
 
 answers() { DOCKER_HOST="unix://$SOCK" docker version >/dev/null 2>&1; }
 
@@ -110,7 +116,10 @@ EOF
 		ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
 		ip link set "$BRIDGE" up
 	fi
-	rm -f "$SOCK"
+	# A dockerd killed without a shutdown leaves its pid file; dockerd
+	# refuses to start while any process has that pid (reused, or not yet
+	# reaped). Ours is not running (checked above): the file is stale.
+	rm -f "$SOCK" "$RUN/dockerd.pid.engine"
 	PATH="$BIN:$PATH" nohup "$BIN/dockerd" \
 		--host "unix://$SOCK" \
 		--containerd "$CTRD_SOCK" \

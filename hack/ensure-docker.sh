@@ -22,14 +22,41 @@ if docker version >/dev/null 2>&1; then
 	exit 0
 fi
 log=/var/log/dockercri-dockerd.log
-echo "ensure-docker: starting dockerd (log: $log)"
-nohup dockerd >"$log" 2>&1 </dev/null &
-for _ in $(seq 1 120); do
-	if docker version >/dev/null 2>&1; then
-		echo "ensure-docker: dockerd is up ($(docker version --format '{{.Server.Version}} API {{.Server.APIVersion}}'))"
+# A dockerd killed without a shutdown leaves /var/run/docker.pid; dockerd
+# refuses to start while any process has that pid. It is stale unless the
+# process is a running dockerd.
+pidfile=/var/run/docker.pid
+if [ -f "$pidfile" ]; then
+	pid=$(cat "$pidfile")
+	if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ] ||
+		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+		rm -f "$pidfile"
+	fi
+fi
+# start_dockerd starts dockerd and waits until it answers; it fails when
+# dockerd exits first (a containerd a killed dockerd left can still be
+# shutting down: the next try starts a fresh one).
+start_dockerd() {
+	echo "ensure-docker: starting dockerd (log: $log)"
+	nohup dockerd >>"$log" 2>&1 </dev/null &
+	local pid=$!
+	for _ in $(seq 1 120); do
+		if docker version >/dev/null 2>&1; then
+			echo "ensure-docker: dockerd is up ($(docker version --format '{{.Server.Version}} API {{.Server.APIVersion}}'))"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+: >"$log"
+for attempt in 1 2 3; do
+	if start_dockerd; then
 		exit 0
 	fi
-	sleep 0.5
+	echo "ensure-docker: dockerd did not come up (attempt $attempt)" >&2
+	sleep 2
 done
 echo "ensure-docker: dockerd did not come up; last log lines:" >&2
 tail -n 30 "$log" >&2
