@@ -2,6 +2,7 @@ package shim
 
 import (
 	"errors"
+
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
