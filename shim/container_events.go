@@ -111,7 +111,7 @@ const resyncDelay = 100 * time.Millisecond
 func (s *Service) watchEvents(ctx context.Context) {
 	var seen eventDedup
 	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
+	for reconnect := false; ctx.Err() == nil; reconnect = true {
 		since := seen.last
 		if since.IsZero() {
 			// Overlap the list below, so nothing falls between the two.
@@ -123,9 +123,11 @@ func (s *Service) watchEvents(ctx context.Context) {
 			log(ctx).WithError(err).Debug("listing containers for the store")
 		} else if s.engineStartupPending() {
 			s.lateEngineStartup() // dockerd answers: finish start-up if it could not
-		} else if err := s.refreshEngineFacts(ctx); err != nil {
+		} else if reconnect {
 			// dockerd came back, perhaps upgraded: what it can do may differ.
-			log(ctx).WithError(err).Debug("refreshing docker info after a reconnect")
+			if err := s.refreshEngineFacts(ctx); err != nil {
+				log(ctx).WithError(err).Debug("refreshing docker info after a reconnect")
+			}
 		}
 		if s.followEvents(ctx, evs, &seen) {
 			backoff = 100 * time.Millisecond

@@ -29,7 +29,7 @@ func (s *Service) listContainers(ctx context.Context, f *runtimeapi.ContainerFil
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	entries, ok := s.containers.List(translate.TypeContainer)
+	entries, ok := s.containers.List(translate.LabelType, translate.TypeContainer)
 	if !ok {
 		list, err := s.engine.ListContainers(ctx, labels...)
 		if err != nil {

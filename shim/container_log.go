@@ -26,10 +26,10 @@ func prepareLogFile(logPath string) error {
 	// it created and dockercri re-creates (same path) gets a real file.
 	if fi, err := os.Lstat(logPath); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if err := os.Remove(logPath); err != nil {
-			return fmt.Errorf("replacing log link %s: %w", logPath, err)
+			return errdefs.FromOS(fmt.Errorf("replacing log link %s: %w", logPath, err))
 		}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("checking log path %s: %w", logPath, err)
+		return errdefs.FromOS(fmt.Errorf("checking log path %s: %w", logPath, err))
 	}
 	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
@@ -65,7 +65,7 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 	for i := range list {
 		c := &list[i]
 		path := c.Labels[translate.LabelLogPath]
-		if path == "" || c.State == "created" || !s.ownsSandbox(c.Labels[translate.LabelSandboxID]) {
+		if path == "" || c.State == "created" || !s.checkpoints.Exists(c.Labels[translate.LabelSandboxID]) {
 			continue
 		}
 		in, err := s.inspectCached(ctx, c.ID)
@@ -75,9 +75,4 @@ func (s *Service) resumeLogs(ctx context.Context) error {
 		s.followLogs(ctx, &in)
 	}
 	return nil
-}
-
-// ownsSandbox reports whether the sandbox's checkpoint is in our root.
-func (s *Service) ownsSandbox(id string) bool {
-	return s.checkpoints.Exists(id)
 }

@@ -25,7 +25,7 @@ func (s *Service) listSandboxes(ctx context.Context, f *runtimeapi.PodSandboxFil
 	for k, v := range f.GetLabelSelector() {
 		labels = append(labels, k+"="+v)
 	}
-	entries, ok := s.containers.List(translate.TypeSandbox)
+	entries, ok := s.containers.List(translate.LabelType, translate.TypeSandbox)
 	if !ok {
 		list, err := s.engine.ListContainers(ctx, labels...)
 		if err != nil {

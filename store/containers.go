@@ -18,12 +18,6 @@ import (
 	"github.com/dockercri/dockercri/docker"
 )
 
-// Label and type names the store selects by (the same as translate's; the
-// store does not depend on the CRI layer).
-const (
-	labelType = "io.kubernetes.docker.type"
-)
-
 // Containers is the store of CRI sandboxes and containers.
 type Containers struct {
 	mu      sync.RWMutex
@@ -47,8 +41,8 @@ type entry struct {
 	// since).
 	inspect    *docker.ContainerInfo
 	stateStale bool
-	// memo is the caller's converted form of sum (CRI objects), valid for
-	// version ver only.
+	// memo is the caller's converted form of sum (CRI objects): kept until
+	// sum changes (writes to the inspect data alone leave it).
 	memo any
 }
 
@@ -86,11 +80,12 @@ func copySummary(s docker.ContainerSummary) docker.ContainerSummary {
 	return s
 }
 
-// List returns the entries of one type ("podsandbox" or "container");
-// ok is false while the store is not synced. An entry without a memo
+// List returns the entries whose label key has value (the CRI type label
+// selects sandboxes or containers); ok is false while the store is not
+// synced. An entry without a memo
 // carries a copy of its summary, for the caller to convert; one with a
 // memo shares it and must not be changed.
-func (c *Containers) List(typ string) ([]Entry, bool) {
+func (c *Containers) List(key, value string) ([]Entry, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if !c.synced {
@@ -98,7 +93,7 @@ func (c *Containers) List(typ string) ([]Entry, bool) {
 	}
 	out := make([]Entry, 0, len(c.entries))
 	for _, e := range c.entries {
-		if e.sum.Labels[labelType] != typ {
+		if v, ok := e.sum.Labels[key]; !ok || v != value {
 			continue
 		}
 		if e.memo != nil {
@@ -270,7 +265,7 @@ func (c *Containers) RecordStateIf(id, state string, ver uint64) {
 	if e.ver != ver {
 		// Still, the container changed: what was cached of its state is
 		// out of date, and an inspect read before now must not be stored.
-		e.stateStale, e.ver, e.memo = true, c.nextLocked(), nil
+		e.stateStale, e.ver = true, c.nextLocked()
 		return
 	}
 	c.setStateLocked(e, state)

@@ -16,7 +16,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const id = "c1"
+const (
+	id        = "c1"
+	labelType = "io.kubernetes.docker.type"
+)
 
 // synced is a store holding the given containers.
 func synced(sums ...docker.ContainerSummary) *Containers {
@@ -212,28 +215,32 @@ func TestWaitExited(t *testing.T) {
 // kept for its version only.
 func TestListSnapshots(t *testing.T) {
 	c := synced(docker.ContainerSummary{ID: id, State: "running", Labels: map[string]string{labelType: "container"}})
-	list, ok := c.List("container")
+	list, ok := c.List(labelType, "container")
 	require.True(t, ok)
 	require.Len(t, list, 1)
 	list[0].Summary.Labels[labelType] = "changed"
-	again, _ := c.List("container")
+	again, _ := c.List(labelType, "container")
 	assert.Equal(t, "container", again[0].Summary.Labels[labelType])
 
 	c.Memo(id, again[0].Version, "converted")
-	memo, _ := c.List("container")
+	memo, _ := c.List(labelType, "container")
 	assert.Equal(t, "converted", memo[0].Memo)
+	c.Invalidate(id)
+	c.StaleState(id)
+	memo, _ = c.List(labelType, "container")
+	assert.Equal(t, "converted", memo[0].Memo, "writes to the inspect data alone keep the memo")
 	c.RecordState(id, "exited")
-	after, _ := c.List("container")
+	after, _ := c.List(labelType, "container")
 	assert.Nil(t, after[0].Memo, "a write drops the memo")
 	c.Memo(id, again[0].Version, "late")
-	after, _ = c.List("container")
+	after, _ = c.List(labelType, "container")
 	assert.Nil(t, after[0].Memo, "a memo of an older version is not kept")
 
-	none, ok := c.List("podsandbox")
+	none, ok := c.List(labelType, "podsandbox")
 	assert.True(t, ok)
 	assert.Empty(t, none)
 	c.Desync()
-	_, ok = c.List("container")
+	_, ok = c.List(labelType, "container")
 	assert.False(t, ok, "unsynced: callers ask Docker")
 	select {
 	case <-c.ResyncRequested():

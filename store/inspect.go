@@ -47,13 +47,15 @@ func (c *Containers) Static(id string) (docker.ContainerInfo, bool) {
 		c.mu.RUnlock()
 		return docker.ContainerInfo{}, false
 	}
-	cached, stale := e.inspect, e.stateStale
+	src, stale := *e.inspect, e.stateStale
 	c.mu.RUnlock()
-	in := deepCopy(*cached)
-	if stale && in.ContainerJSONBase != nil {
-		in.State, in.NetworkSettings = nil, nil
+	if stale && src.ContainerJSONBase != nil {
+		// Out of date: neither is handed out (nor copied).
+		base := *src.ContainerJSONBase
+		base.State = nil
+		src.ContainerJSONBase, src.NetworkSettings = &base, nil
 	}
-	return in, true
+	return deepCopy(src), true
 }
 
 // StoreInspect caches inspect data read from Docker, unless its container
@@ -94,7 +96,7 @@ func (c *Containers) Invalidate(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[id]; ok {
-		e.inspect, e.ver, e.memo = nil, c.nextLocked(), nil
+		e.inspect, e.ver = nil, c.nextLocked()
 	}
 }
 
@@ -104,7 +106,7 @@ func (c *Containers) StaleState(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[id]; ok {
-		e.stateStale, e.ver, e.memo = true, c.nextLocked(), nil
+		e.stateStale, e.ver = true, c.nextLocked()
 	}
 }
 

@@ -34,8 +34,6 @@ type EngineFeatures struct {
 	// CDI is true when the engine resolves CDI device names
 	// (DeviceRequests with driver "cdi"): it reports CDI spec directories.
 	CDI bool
-	// CDISpecDirs are the directories the engine reads CDI specs from.
-	CDISpecDirs []string
 	// RecursiveReadOnly names the runtimes (Docker runtime names) that can
 	// make a mount recursively read-only (the OCI runtime lists "rro" among
 	// its mount options and the kernel has mount_setattr).
@@ -52,8 +50,6 @@ const (
 	apiBindReadOnlyOptions = "1.44"
 	// apiImageMounts: mounts of type "image" (Docker 28.0).
 	apiImageMounts = "1.48"
-	// apiCreateMountpoint: BindOptions.CreateMountpoint (Docker 23.0).
-	apiCreateMountpoint = "1.42"
 )
 
 // ociFeaturesKey is where Docker puts the OCI runtime's `features` JSON in
@@ -68,7 +64,6 @@ func EngineFeaturesOf(v types.Version, info system.Info, kernelRRO bool) EngineF
 	f := EngineFeatures{
 		Version:           v.Version,
 		APIVersion:        v.APIVersion,
-		CDISpecDirs:       slices.Clone(info.CDISpecDirs),
 		CDI:               len(info.CDISpecDirs) > 0,
 		RecursiveReadOnly: map[string]bool{},
 		DefaultRuntime:    info.DefaultRuntime,
@@ -129,10 +124,6 @@ func (f EngineFeatures) apiAtLeast(want string) bool {
 func (f EngineFeatures) NonRecursiveReadOnlyOption() bool {
 	return f.apiAtLeast(apiBindReadOnlyOptions)
 }
-
-// CreateMountpoint reports whether bind mounts given as HostConfig.Mounts
-// can create a missing host path (as Binds always do).
-func (f EngineFeatures) CreateMountpoint() bool { return f.apiAtLeast(apiCreateMountpoint) }
 
 // RuntimeRecursiveReadOnly reports whether the Docker runtime behind a CRI
 // handler ("" is the engine's default runtime) supports recursive

@@ -37,12 +37,10 @@ func TestEngineFeaturesOf(t *testing.T) {
 		want      EngineFeatures
 	}{
 		{"docker 29: API capped at the client's 1.51", types.Version{Version: "29.8.1", APIVersion: "1.56"}, info29, true, EngineFeatures{
-			Version: "29.8.1", APIVersion: "1.51", ContainerdStore: true, Snapshotter: "overlayfs", CDI: true,
-			CDISpecDirs: []string{"/etc/cdi", "/var/run/cdi"}, RecursiveReadOnly: map[string]bool{"runc": true}, DefaultRuntime: "runc",
+			Version: "29.8.1", APIVersion: "1.51", ContainerdStore: true, Snapshotter: "overlayfs", CDI: true, RecursiveReadOnly: map[string]bool{"runc": true}, DefaultRuntime: "runc",
 		}},
 		{"docker 29 on an old kernel", types.Version{Version: "29.8.1", APIVersion: "1.56"}, info29, false, EngineFeatures{
-			Version: "29.8.1", APIVersion: "1.51", ContainerdStore: true, Snapshotter: "overlayfs", CDI: true,
-			CDISpecDirs: []string{"/etc/cdi", "/var/run/cdi"}, RecursiveReadOnly: map[string]bool{}, DefaultRuntime: "runc",
+			Version: "29.8.1", APIVersion: "1.51", ContainerdStore: true, Snapshotter: "overlayfs", CDI: true, RecursiveReadOnly: map[string]bool{}, DefaultRuntime: "runc",
 		}},
 		{"docker 20.10", types.Version{Version: "20.10.24+dfsg1", APIVersion: "1.41"}, info2010, true, EngineFeatures{
 			Version: "20.10.24+dfsg1", APIVersion: "1.41", RecursiveReadOnly: map[string]bool{}, DefaultRuntime: "runc",
@@ -54,9 +52,6 @@ func TestEngineFeaturesOf(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := EngineFeaturesOf(tt.v, tt.info, tt.kernelRRO)
-			if len(got.CDISpecDirs) == 0 {
-				got.CDISpecDirs = nil
-			}
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -64,22 +59,21 @@ func TestEngineFeaturesOf(t *testing.T) {
 
 func TestEngineFeatureGates(t *testing.T) {
 	tests := []struct {
-		api                                           string
-		nonRecursiveRO, imageMounts, createMountpoint bool
+		api                         string
+		nonRecursiveRO, imageMounts bool
 	}{
-		{"1.41", false, false, false},
-		{"1.43", false, false, true},
-		{"1.44", true, false, true},
-		{"1.48", true, true, true},
-		{"1.51", true, true, true},
-		{"2.0", true, true, true},
-		{"", false, false, false},
-		{"bogus", false, false, false},
+		{"1.41", false, false},
+		{"1.43", false, false},
+		{"1.44", true, false},
+		{"1.48", true, true},
+		{"1.51", true, true},
+		{"2.0", true, true},
+		{"", false, false},
+		{"bogus", false, false},
 	}
 	for _, tt := range tests {
 		f := EngineFeatures{APIVersion: tt.api}
 		assert.Equal(t, tt.nonRecursiveRO, f.NonRecursiveReadOnlyOption(), tt.api)
-		assert.Equal(t, tt.createMountpoint, f.CreateMountpoint(), tt.api)
 		assert.Equal(t, tt.imageMounts, f.requireImageMounts("/x") == nil, tt.api)
 	}
 }

@@ -123,7 +123,8 @@ func bindString(m *runtimeapi.Mount) string {
 	return filepath.Clean(m.HostPath) + ":" + path.Clean(m.ContainerPath) + ":" + strings.Join(opts, ",")
 }
 
-// bindMount is the mount-API form of a read-only bind, with ro options.
+// bindMount is the mount-API form of a read-only bind, with ro options
+// (only used from API 1.44, which has CreateMountpoint since 1.42).
 func bindMount(m *runtimeapi.Mount, ro mount.BindOptions) mount.Mount {
 	ro.Propagation = propagations[m.Propagation]
 	ro.CreateMountpoint = true

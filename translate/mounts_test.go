@@ -31,7 +31,7 @@ var (
 	engine2010 = EngineFeatures{Version: "20.10.24", APIVersion: "1.41", DefaultRuntime: "runc", RecursiveReadOnly: map[string]bool{}}
 	engine29   = EngineFeatures{
 		Version: "29.8.1", APIVersion: "1.51", DefaultRuntime: "runc", ContainerdStore: true,
-		CDI: true, CDISpecDirs: []string{"/etc/cdi"}, RecursiveReadOnly: map[string]bool{"runc": true},
+		CDI: true, RecursiveReadOnly: map[string]bool{"runc": true},
 	}
 	engine29NoRRO = EngineFeatures{Version: "29.8.1", APIVersion: "1.51", DefaultRuntime: "runc", RecursiveReadOnly: map[string]bool{}}
 )
