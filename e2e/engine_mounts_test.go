@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/dockercri/dockercri/internal/hostprobe"
 )
 
 // engineAPI is the API version dockercri and the engine speak (the SDK's
@@ -89,10 +91,13 @@ func TestRecursiveReadOnlyMount(t *testing.T) {
 	}
 	supported := handlerFeatures(t, d, "").GetRecursiveReadOnlyMounts()
 	t.Logf("engine API %s: recursive read-only mounts advertised: %v", engineAPI(t), supported)
-	if versions.GreaterThanOrEqualTo(engineAPI(t), "1.44") {
-		assert.True(t, supported, "runc on a 5.12+ kernel under Docker ≥ 25 supports rro")
-	} else {
+	switch {
+	case versions.LessThan(engineAPI(t), "1.44"):
 		assert.False(t, supported, "Docker < 25 cannot ask for rro")
+	case !hostprobe.KernelRecursiveReadOnly():
+		assert.False(t, supported, "a kernel older than 5.12 has no mount_setattr")
+	default:
+		assert.True(t, supported, "runc on a 5.12+ kernel under Docker ≥ 25 supports rro")
 	}
 	if !supported {
 		cfg := newContainerConfig(sbCfg)
