@@ -65,32 +65,53 @@ func (s *Service) selectContainers(ctx context.Context, f *runtimeapi.ContainerF
 
 // containerStats samples the containers together (one shared rate window).
 func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([]*runtimeapi.ContainerStats, error) {
-	keys := map[string]stats.Cgroup{}
-	infos := map[string]cgroupInfo{}
+	b := s.sampleContainers(ins)
+	root := s.writableLayerFs(ctx)
+	out := make([]*runtimeapi.ContainerStats, 0, len(ins))
+	for _, in := range ins {
+		out = append(out, s.containerStatsFrom(b, in, root))
+	}
+	return out, nil
+}
+
+// statsBatch is one reading of a set of containers' cgroups: every cgroup
+// is read once per request, whoever needs it (a container's own stats and
+// its pod's sum).
+type statsBatch struct {
+	infos     map[string]cgroupInfo
+	cur, prev map[string]stats.Sample
+}
+
+// sampleContainers locates and reads the cgroups of the running ones
+// among ins.
+func (s *Service) sampleContainers(ins []*dockerContainer) statsBatch {
+	keys := make(map[string]stats.Cgroup, len(ins))
+	infos := make(map[string]cgroupInfo, len(ins))
 	for _, in := range ins {
 		if info, ok := s.stats.locate(in); ok {
 			keys[in.ID], infos[in.ID] = info.cg, info
 		}
 	}
 	cur, prev := s.stats.sampleAll(keys)
-	root := s.writableLayerFs(ctx)
-	out := make([]*runtimeapi.ContainerStats, 0, len(ins))
-	for _, in := range ins {
-		cs := &runtimeapi.ContainerStats{Attributes: containerAttributes(in)}
-		if sample, ok := cur[in.ID]; ok {
-			cs.Cpu = translate.CPUUsage(prev[in.ID], sample)
-			cs.Memory = translate.MemoryUsage(sample)
-			cs.Swap = translate.SwapUsage(sample)
-			cs.Io = translate.IOUsage(sample)
-		}
-		if upper := infos[in.ID].upper; upper != "" {
-			if u, ok := s.stats.disk.Get(upper); ok {
-				cs.WritableLayer = translate.WritableLayer(u, root)
-			}
-		}
-		out = append(out, cs)
+	return statsBatch{infos: infos, cur: cur, prev: prev}
+}
+
+// containerStatsFrom is one container's stats out of a batch; root names
+// the writable layers' filesystem.
+func (s *Service) containerStatsFrom(b statsBatch, in *dockerContainer, root string) *runtimeapi.ContainerStats {
+	cs := &runtimeapi.ContainerStats{Attributes: containerAttributes(in)}
+	if sample, ok := b.cur[in.ID]; ok {
+		cs.Cpu = translate.CPUUsage(b.prev[in.ID], sample)
+		cs.Memory = translate.MemoryUsage(sample)
+		cs.Swap = translate.SwapUsage(sample)
+		cs.Io = translate.IOUsage(sample)
 	}
-	return out, nil
+	if upper := b.infos[in.ID].upper; upper != "" {
+		if u, ok := s.stats.disk.Get(upper); ok {
+			cs.WritableLayer = translate.WritableLayer(u, root)
+		}
+	}
+	return cs
 }
 
 // writableLayerFs names the filesystem of containers' writable layers in

@@ -76,22 +76,44 @@ func intercept(ctx context.Context, method string, req any, handler grpc.UnaryHa
 			resp, err = nil, status.Error(codes.Internal, fmt.Sprintf("internal error in %s: %v", method, r))
 		}
 		code := status.Code(err)
-		e := entry.WithFields(logrus.Fields{"code": code.String(), "took": time.Since(start).Round(time.Microsecond)})
-		switch {
-		case err != nil && (code == codes.Unknown || code == codes.Internal):
-			e.WithError(err).Error("request failed")
-		case err != nil && code != codes.Unimplemented && code != codes.NotFound:
-			e.WithError(err).Warn("request failed")
-		case err != nil:
-			e.WithError(err).Debug("request failed")
-		case noisy[method]:
-			e.Trace("request done")
-		default:
-			e.Debug("request done")
+		level := outcomeLevel(method, code, err)
+		if !entry.Logger.IsLevelEnabled(level) {
+			return // nothing to log: no fields built on the hot path
 		}
+		e := entry.WithFields(logrus.Fields{"code": code.String(), "took": time.Since(start).Round(time.Microsecond)})
+		if err != nil {
+			e = e.WithError(err)
+		}
+		e.Log(level, outcomeMessage(err))
 	}()
 	resp, err = handler(ctx, req)
 	return resp, toStatus(err)
+}
+
+// outcomeLevel is the level a request's outcome is logged at: failures
+// dockercri cannot explain at error, refusals at warning, the expected
+// not-found and unimplemented at debug, successes at debug (trace for the
+// calls kubelet makes every second).
+func outcomeLevel(method string, code codes.Code, err error) logrus.Level {
+	switch {
+	case err != nil && (code == codes.Unknown || code == codes.Internal):
+		return logrus.ErrorLevel
+	case err != nil && code != codes.Unimplemented && code != codes.NotFound:
+		return logrus.WarnLevel
+	case err != nil:
+		return logrus.DebugLevel
+	case noisy[method]:
+		return logrus.TraceLevel
+	default:
+		return logrus.DebugLevel
+	}
+}
+
+func outcomeMessage(err error) string {
+	if err != nil {
+		return "request failed"
+	}
+	return "request done"
 }
 
 // StreamInterceptor does the same for streaming RPCs.

@@ -20,11 +20,12 @@ func (s *Service) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandbo
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.podStats(ctx, sb)
+	byPod, err := s.runningByPod(ctx, &runtimeapi.ContainerFilter{PodSandboxId: sb.ID})
 	if err != nil {
 		return nil, err
 	}
-	return &runtimeapi.PodSandboxStatsResponse{Stats: st}, nil
+	b := s.sampleContainers(append([]*dockerContainer{sb}, byPod[sb.ID]...))
+	return &runtimeapi.PodSandboxStatsResponse{Stats: s.podStatsFrom(b, sb, byPod[sb.ID], s.writableLayerFs(ctx))}, nil
 }
 
 // ListPodSandboxStats reports the usage of the pods the filter selects.
@@ -36,7 +37,9 @@ func (s *Service) ListPodSandboxStats(ctx context.Context, req *runtimeapi.ListP
 	return &runtimeapi.ListPodSandboxStatsResponse{Stats: out}, nil
 }
 
-// listPodStats is ListPodSandboxStats for dockercri's own callers.
+// listPodStats is ListPodSandboxStats for dockercri's own callers. The
+// pods' pause and app containers are listed once, grouped by pod, and
+// their cgroups read in one batch.
 func (s *Service) listPodStats(ctx context.Context, f *runtimeapi.PodSandboxStatsFilter) ([]*runtimeapi.PodSandboxStats, error) {
 	list, err := s.listSandboxes(ctx, &runtimeapi.PodSandboxFilter{
 		Id: f.GetId(), LabelSelector: f.GetLabelSelector(),
@@ -45,32 +48,57 @@ func (s *Service) listPodStats(ctx context.Context, f *runtimeapi.PodSandboxStat
 	if err != nil {
 		return nil, err
 	}
-	var out []*runtimeapi.PodSandboxStats
+	var cf *runtimeapi.ContainerFilter
+	if len(list) == 1 {
+		cf = &runtimeapi.ContainerFilter{PodSandboxId: list[0].Id}
+	}
+	byPod, err := s.runningByPod(ctx, cf)
+	if err != nil {
+		return nil, err
+	}
+	sbs := make([]*dockerContainer, 0, len(list))
+	all := make([]*dockerContainer, 0, 2*len(list))
 	for _, item := range list {
 		sb, err := s.inspectSandbox(ctx, item.Id)
 		if err != nil {
-			continue
+			continue // removed meanwhile
 		}
-		st, err := s.podStats(ctx, sb)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
+		sbs = append(sbs, sb)
+		all = append(append(all, sb), byPod[sb.ID]...)
+	}
+	b := s.sampleContainers(all)
+	root := s.writableLayerFs(ctx)
+	out := make([]*runtimeapi.PodSandboxStats, 0, len(sbs))
+	for _, sb := range sbs {
+		out = append(out, s.podStatsFrom(b, sb, byPod[sb.ID], root))
 	}
 	return out, nil
 }
 
-func (s *Service) podStats(ctx context.Context, sb *dockerContainer) (*runtimeapi.PodSandboxStats, error) {
-	ins, err := s.selectContainers(ctx, &runtimeapi.ContainerFilter{
-		PodSandboxId: sb.ID,
-		State:        &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING},
-	})
+// runningByPod is the running CRI containers the filter selects, by pod.
+func (s *Service) runningByPod(ctx context.Context, f *runtimeapi.ContainerFilter) (map[string][]*dockerContainer, error) {
+	if f == nil {
+		f = &runtimeapi.ContainerFilter{}
+	}
+	f.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
+	ins, err := s.selectContainers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	containers, err := s.containerStats(ctx, ins)
-	if err != nil {
-		return nil, err
+	byPod := map[string][]*dockerContainer{}
+	for _, in := range ins {
+		pod := in.Config.Labels[translate.LabelSandboxID]
+		byPod[pod] = append(byPod[pod], in)
+	}
+	return byPod, nil
+}
+
+// podStatsFrom is one pod's stats out of a batch that holds its pause and
+// app containers: the pod's usage is their sum.
+func (s *Service) podStatsFrom(b statsBatch, sb *dockerContainer, ins []*dockerContainer, root string) *runtimeapi.PodSandboxStats {
+	containers := make([]*runtimeapi.ContainerStats, 0, len(ins))
+	for _, in := range ins {
+		containers = append(containers, s.containerStatsFrom(b, in, root))
 	}
 	meta, _ := translate.ParseSandboxName(sb.Name)
 	labels, annotations := translate.SplitLabels(sb.Config.Labels)
@@ -78,30 +106,25 @@ func (s *Service) podStats(ctx context.Context, sb *dockerContainer) (*runtimeap
 		Attributes: &runtimeapi.PodSandboxAttributes{Id: sb.ID, Metadata: meta, Labels: labels, Annotations: annotations},
 		Linux:      &runtimeapi.LinuxPodSandboxStats{Containers: containers},
 	}
-	// The pod's usage: its containers plus the pause container.
-	keys := map[string]stats.Cgroup{}
-	if info, ok := s.stats.locate(sb); ok {
-		keys[sb.ID] = info.cg
+	if info, ok := b.infos[sb.ID]; ok {
 		if ifs, err := s.stats.reader.NetDev(info.pid); err == nil {
 			st.Linux.Network = translate.NetworkUsage(ifs, time.Now().UnixNano())
 		}
 	}
-	for _, in := range ins {
-		if info, ok := s.stats.locate(in); ok {
-			keys[in.ID] = info.cg
-		}
-	}
-	cur, prev := s.stats.sampleAll(keys)
-	if len(cur) == 0 {
-		return st, nil
-	}
 	var curs, prevs []stats.Sample
 	complete := true
-	for k, c := range cur {
+	for _, id := range append([]string{sb.ID}, containerIDs(ins)...) {
+		c, ok := b.cur[id]
+		if !ok {
+			continue
+		}
 		curs = append(curs, c)
-		p, ok := prev[k]
+		p, ok := b.prev[id]
 		complete = complete && ok
 		prevs = append(prevs, p)
+	}
+	if len(curs) == 0 {
+		return st
 	}
 	total := translate.SumSamples(curs)
 	var before stats.Sample
@@ -111,5 +134,13 @@ func (s *Service) podStats(ctx context.Context, sb *dockerContainer) (*runtimeap
 	st.Linux.Cpu = translate.CPUUsage(before, total)
 	st.Linux.Memory = translate.MemoryUsage(total)
 	st.Linux.Process = &runtimeapi.ProcessUsage{Timestamp: total.Time.UnixNano(), ProcessCount: &runtimeapi.UInt64Value{Value: total.Processes}}
-	return st, nil
+	return st
+}
+
+func containerIDs(ins []*dockerContainer) []string {
+	ids := make([]string, len(ins))
+	for i, in := range ins {
+		ids[i] = in.ID
+	}
+	return ids
 }

@@ -5,6 +5,7 @@ package stats
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -77,7 +78,7 @@ func (r *Reader) v2File(cg Cgroup, file string) string {
 
 // readUint reads a file holding one number ("max" is reported as absent).
 func readUint(path string) (uint64, bool, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSmall(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, false, nil
@@ -97,16 +98,15 @@ func readUint(path string) (uint64, bool, error) {
 
 // readKeyed reads a "key value" file such as memory.stat or cpu.stat.
 func readKeyed(path string) (map[string]uint64, error) {
-	f, err := os.Open(path)
+	b, err := readSmall(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return map[string]uint64{}, nil
 		}
 		return nil, err
 	}
-	defer f.Close()
 	out := map[string]uint64{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		if len(f) != 2 {

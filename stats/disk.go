@@ -18,29 +18,37 @@ type DiskUsage struct {
 }
 
 // DiskCache keeps the usage of containers' writable layers, walked in the
-// background: a request never waits for a directory walk.
+// background: a request never waits for a directory walk. One walk runs at
+// a time, so that a hundred layers going stale together do not become a
+// hundred walkers competing with requests for the node's CPUs.
 type DiskCache struct {
 	MaxAge time.Duration
 
 	mu      sync.Mutex
 	entries map[string]DiskUsage
-	walking map[string]bool
+	queued  map[string]bool // waiting for or in its walk
+	queue   []string
+	walker  bool // the walker goroutine is running
 	walks   *owner.Group
 }
 
 // NewDiskCache refreshes entries older than maxAge.
 func NewDiskCache(maxAge time.Duration) *DiskCache {
-	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, walking: map[string]bool{}, walks: owner.New(context.Background())}
+	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, queued: map[string]bool{}, walks: owner.New(context.Background())}
 }
 
 // Get returns the cached usage of dir (ok false before the first walk
-// finished) and starts a background walk when it is missing or stale.
+// finished) and queues a background walk when it is missing or stale.
 func (c *DiskCache) Get(dir string) (DiskUsage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	u, ok := c.entries[dir]
-	if (!ok || time.Since(u.Time) > c.MaxAge) && !c.walking[dir] {
-		c.walking[dir] = c.walks.Go(func(ctx context.Context) { c.walk(ctx, dir) })
+	if (!ok || time.Since(u.Time) > c.MaxAge) && !c.queued[dir] {
+		c.queued[dir] = true
+		c.queue = append(c.queue, dir)
+		if !c.walker {
+			c.walker = c.walks.Go(c.walkQueue)
+		}
 	}
 	return u, ok
 }
@@ -52,8 +60,25 @@ func (c *DiskCache) Forget(dir string) {
 	delete(c.entries, dir)
 }
 
-// Close stops the walks in progress and waits for them.
+// Close stops the walk in progress and waits for it.
 func (c *DiskCache) Close() { c.walks.Stop() }
+
+// walkQueue walks the queued directories one after another until the queue
+// is empty or ctx ends.
+func (c *DiskCache) walkQueue(ctx context.Context) {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 || ctx.Err() != nil {
+			c.walker = false
+			c.mu.Unlock()
+			return
+		}
+		dir := c.queue[0]
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		c.walk(ctx, dir)
+	}
+}
 
 func (c *DiskCache) walk(ctx context.Context, dir string) {
 	u := DiskUsage{Time: time.Now()}
@@ -83,7 +108,7 @@ func (c *DiskCache) walk(ctx context.Context, dir string) {
 	})
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.walking, dir)
+	delete(c.queued, dir)
 	if err == nil {
 		c.entries[dir] = u
 	}

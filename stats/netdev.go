@@ -2,8 +2,8 @@ package stats
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,13 +19,12 @@ type Interface struct {
 // NetDev reads the interfaces of the network namespace process pid is in
 // (/proc/<pid>/net/dev), loopback excluded.
 func (r *Reader) NetDev(pid int) ([]Interface, error) {
-	f, err := os.Open(filepath.Join(r.ProcRoot, strconv.Itoa(pid), "net", "dev"))
+	b, err := readSmall(filepath.Join(r.ProcRoot, strconv.Itoa(pid), "net", "dev"))
 	if err != nil {
 		return nil, fmt.Errorf("network stats of pid %d: %w", pid, err)
 	}
-	defer f.Close()
 	var out []Interface
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		name, rest, ok := strings.Cut(sc.Text(), ":")
 		if !ok {

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"os"
 	"strconv"
@@ -22,16 +23,15 @@ type PSI struct {
 // readPSI reads a cgroup v2 pressure file (cpu.pressure, memory.pressure,
 // io.pressure); nil where the kernel keeps none.
 func readPSI(path string) (*PSI, error) {
-	f, err := os.Open(path)
+	b, err := readSmall(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	defer f.Close()
 	var p PSI
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) == 0 {

@@ -1,9 +1,12 @@
 package stats
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,4 +105,54 @@ func TestDiskCacheWalksInBackground(t *testing.T) {
 	require.Eventually(t, func() bool { u, ok = c.Get(dir); return ok }, 5e9, 1e7)
 	assert.GreaterOrEqual(t, u.Bytes, uint64(8192))
 	assert.Equal(t, uint64(4), u.Inodes, "root, a, sub, sub/b")
+}
+
+// TestDiskCacheWalksOneAtATime: many stale layers are walked by one
+// walker, each once, and all get their usage.
+func TestDiskCacheWalksOneAtATime(t *testing.T) {
+	root := t.TempDir()
+	var dirs []string
+	for i := range 20 {
+		d := filepath.Join(root, fmt.Sprint(i))
+		writeFiles(t, d, map[string]string{"f": "x"})
+		dirs = append(dirs, d)
+	}
+	c := NewDiskCache(time.Hour)
+	defer c.Close()
+	for range 3 {
+		for _, d := range dirs {
+			c.Get(d)
+		}
+	}
+	c.mu.Lock()
+	assert.LessOrEqual(t, len(c.queued), len(dirs), "a queued directory is not queued again")
+	c.mu.Unlock()
+	require.Eventually(t, func() bool {
+		for _, d := range dirs {
+			if _, ok := c.Get(d); !ok {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return !c.walker }, 5*time.Second, 10*time.Millisecond,
+		"the walker ends when the queue is empty")
+	assert.Empty(t, c.queue)
+	assert.Empty(t, c.queued)
+}
+
+func TestReadSmall(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, 511, 512, 513, 5000} {
+		body := strings.Repeat("x", n)
+		p := filepath.Join(dir, fmt.Sprint(n))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		got, err := readSmall(p)
+		require.NoError(t, err)
+		assert.Equal(t, body, string(got), "%d bytes", n)
+	}
+	_, err := readSmall(filepath.Join(dir, "missing"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	_, err = readSmall(dir)
+	assert.Error(t, err, "a directory cannot be read")
 }

@@ -76,9 +76,11 @@ func (c *Containers) StoreInspect(in docker.ContainerInfo, ver uint64) {
 }
 
 // RecordCreated records a container dockercri created, from its inspect
-// data: the entry and its inspect data in one write.
+// data: the entry and its inspect data in one write. The store takes in
+// over (no copy: it was decoded for this write alone); the caller must
+// not use it afterwards.
 func (c *Containers) RecordCreated(in docker.ContainerInfo) {
-	own := deepCopy(in)
+	own := in
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := &entry{sum: copySummary(docker.SummaryOf(in)), ver: c.nextLocked()}

@@ -37,6 +37,7 @@ type options struct {
 	iterations      int
 	statsIterations int
 	statsParallel   int
+	rawStatsIters   int
 	execIterations  int
 	lifecyclesRSS   int
 	idleWindow      time.Duration
@@ -64,7 +65,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.round, "round", 0, "pods per side per interleaved round (default 2*C)")
 	fs.IntVar(&o.steadyPods, "steady-pods", 100, "M: running pods during the steady-state and exec scenarios (0 skips both)")
 	fs.IntVar(&o.iterations, "iterations", 200, "K: iterations of each steady-state call per side")
-	fs.IntVar(&o.statsIterations, "stats-iterations", 0, "iterations of ListContainerStats per side (default K)")
+	fs.IntVar(&o.statsIterations, "stats-iterations", 0, "iterations of each stats RPC on dockercri (default K)")
+	fs.IntVar(&o.rawStatsIters, "raw-stats-iterations", 30, "iterations of the List*Stats raw side (one-shot stats of every running container: about a second each)")
 	fs.IntVar(&o.statsParallel, "stats-parallel", 0, "concurrent one-shot ContainerStats calls on the raw side (default all at once: dockerd answers each at its stats collector's next 1 s tick)")
 	fs.IntVar(&o.execIterations, "exec", 200, "ExecSync iterations per side (0 skips)")
 	fs.IntVar(&o.lifecyclesRSS, "lifecycles-rss", 1000, "dockercri-only pod lifecycles of the RSS-growth run (0 skips it)")

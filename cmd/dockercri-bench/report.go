@@ -41,7 +41,7 @@ func (b *bench) results() *results {
 		Host:          hostInfo{CPUs: runtime.NumCPU(), CgroupDriver: b.host.CgroupDriver, SandboxImage: b.sandboxImage, Image: o.image},
 		Config: map[string]any{
 			"pods": o.pods, "concurrency": o.concurrency, "round": o.round, "steady_pods": o.steadyPods,
-			"iterations": o.iterations, "stats_iterations": o.statsIterations, "stats_parallel": o.statsParallel,
+			"iterations": o.iterations, "stats_iterations": o.statsIterations, "raw_stats_iterations": o.rawStatsIters, "stats_parallel": o.statsParallel,
 			"exec_iterations": o.execIterations, "lifecycles_rss": o.lifecyclesRSS,
 			"idle_window_s": o.idleWindow.Seconds(), "settle_s": o.settle.Seconds(), "gap_ms": o.gap.Seconds() * 1000,
 		},
@@ -89,6 +89,7 @@ func printTable(w io.Writer, r *results) {
 		}
 	}
 
+	printStatsTail(w, r)
 	printFloor(w, r)
 
 	fmt.Fprintln(w, "\nraw equivalents:")
@@ -178,5 +179,31 @@ func printFloor(w io.Writer, r *results) {
 			fmt.Fprintf(w, "floor with duties: + the client with an adapter's duties instead = %.3f s per 100 pods, the least an adapter that keeps CRI logs, an event-fed index and checkpoints spends\n",
 				f.AdapterDutyFloorPer100)
 		}
+	}
+}
+
+// statsRPCs are the calls whose tail the stats section shows.
+var statsRPCs = map[string]bool{"ContainerStats": true, "PodSandboxStats": true, "ListContainerStats": true, "ListPodSandboxStats": true}
+
+// printStatsTail shows the stats RPCs' whole distribution, tail included:
+// one slow answer delays kubelet's summary API and eviction manager.
+func printStatsTail(w io.Writer, r *results) {
+	var rows []callResult
+	for _, c := range r.Calls {
+		if c.Scenario == scSteady && statsRPCs[c.Call] && c.Dockercri != nil {
+			rows = append(rows, c)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nstats RPCs with %v running pods (ms):\n", r.Config["steady_pods"])
+	for _, c := range rows {
+		d := c.Dockercri
+		fmt.Fprintf(w, "  %-20s n=%-4d p50 %8.2f  p99 %8.2f  max %8.2f", c.Call, d.N, d.P50, d.P99, d.Max)
+		if c.Docker != nil {
+			fmt.Fprintf(w, "   raw (n=%d) p50 %8.2f max %8.2f", c.Docker.N, c.Docker.P50, c.Docker.Max)
+		}
+		fmt.Fprintln(w)
 	}
 }

@@ -20,8 +20,11 @@ type steadyPod struct{ sid, cid, uid string }
 // pod a per-object call targets (rotating through the M pods). floor, when
 // set, is the same call to the canned server (floor.go).
 type pairCall struct {
-	name, rawDesc   string
-	iterations      int
+	name, rawDesc string
+	iterations    int
+	// rawIterations, when set, runs the raw side only that many times
+	// (Docker's side of a call that takes a second there).
+	rawIterations   int
 	cri, raw, floor func(ctx context.Context, i int) error
 }
 
@@ -78,7 +81,8 @@ func (b *bench) steadyScenario(ctx context.Context) (retErr error) {
 	if after := b.scrapeServerSide(ctx); before != nil && after != nil {
 		b.res.ServerSide = serverSideBetween(before, after, []string{
 			"ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus",
-			"ListContainerStats", "ImageFsInfo", "ListImages", "Status",
+			"ContainerStats", "PodSandboxStats", "ListContainerStats", "ListPodSandboxStats",
+			"ImageFsInfo", "ListImages", "Status",
 		})
 	}
 	if err := b.floorLifecycle(ctx, floor); err != nil {
@@ -103,7 +107,7 @@ func (b *bench) alternate(ctx context.Context, scenario string, calls []pairCall
 			if k >= c.iterations {
 				continue
 			}
-			order := c.sides()
+			order := c.sides(k)
 			for j := range order {
 				r := order[(j+k)%len(order)]
 				time.Sleep(b.o.gap)
@@ -125,9 +129,12 @@ type sideCall struct {
 	fn   func(context.Context, int) error
 }
 
-// sides lists the call's sides in their base order.
-func (c pairCall) sides() []sideCall {
-	out := []sideCall{{sideCRI, c.cri}, {sideRaw, c.raw}}
+// sides lists the call's sides for iteration k in their base order.
+func (c pairCall) sides(k int) []sideCall {
+	out := []sideCall{{sideCRI, c.cri}}
+	if c.rawIterations == 0 || k < c.rawIterations {
+		out = append(out, sideCall{sideRaw, c.raw})
+	}
 	if c.floor != nil {
 		out = append(out, sideCall{sideFloor, c.floor})
 	}

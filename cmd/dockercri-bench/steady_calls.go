@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"sync/atomic"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -32,7 +28,7 @@ func (b *bench) steadyCalls(pods []steadyPod, floor *floorServer) []pairCall {
 	list := func(ctx context.Context, all bool, f filters.Args) ([]container.Summary, error) {
 		return b.docker.ContainerList(ctx, container.ListOptions{All: all, Filters: f})
 	}
-	return []pairCall{
+	calls := []pairCall{
 		{name: "ListPodSandbox", rawDesc: "ContainerList all, label type=podsandbox", iterations: k,
 			cri: func(ctx context.Context, _ int) error {
 				r, err := b.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
@@ -117,24 +113,6 @@ func (b *bench) steadyCalls(pods []steadyPod, floor *floorServer) []pairCall {
 				_, err := b.docker.ContainerInspect(ctx, pick(i).cid)
 				return err
 			}},
-		{name: "ListContainerStats", rawDesc: "ContainerList running + one-shot ContainerStats each", iterations: b.o.statsIterations,
-			cri: func(ctx context.Context, _ int) error {
-				r, err := b.rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{})
-				if err != nil {
-					return err
-				}
-				return expectAtLeast("ListContainerStats", len(r.Stats), m)
-			},
-			raw: func(ctx context.Context, _ int) error {
-				l, err := list(ctx, false, typeFilter(translate.TypeContainer))
-				if err != nil {
-					return err
-				}
-				if err := expectAtLeast("ContainerList running", len(l), m); err != nil {
-					return err
-				}
-				return b.rawStats(ctx, l)
-			}},
 		{name: "ImageFsInfo", rawDesc: "Info", iterations: k,
 			cri: func(ctx context.Context, _ int) error {
 				_, err := b.is.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
@@ -163,37 +141,7 @@ func (b *bench) steadyCalls(pods []steadyPod, floor *floorServer) []pairCall {
 				return err
 			}},
 	}
-}
-
-// rawStats takes one one-shot stats sample of every listed container,
-// statsParallel at a time, decoding each as a client would.
-func (b *bench) rawStats(ctx context.Context, list []container.Summary) error {
-	var got atomic.Int64
-	workers := b.o.statsParallel
-	if workers == 0 {
-		workers = len(list)
-	}
-	err := runPool(ctx, workers, len(list), func(i int) error {
-		r, err := b.docker.ContainerStatsOneShot(ctx, list[i].ID)
-		if cerrdefs.IsNotFound(err) {
-			got.Add(1) // removed meanwhile (not one of the bench's)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer r.Body.Close()
-		var s container.StatsResponse
-		if err := json.NewDecoder(r.Body).Decode(&s); err != nil && err != io.EOF {
-			return fmt.Errorf("stats of %s: %w", list[i].ID[:12], err)
-		}
-		got.Add(1)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return expectAtLeast("one-shot stats", int(got.Load()), len(list))
+	return append(calls, b.statsCalls(pods)...)
 }
 
 func expectExactly(what string, got, want int) error {
