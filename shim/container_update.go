@@ -25,6 +25,9 @@ func (s *Service) UpdateContainerResources(ctx context.Context, req *runtimeapi.
 		return nil, err
 	}
 	logWarnings(ctx, warnings)
+	if in.HostConfig != nil {
+		translate.KeepSwapHeadroom(&res, in.HostConfig.Resources)
+	}
 	if err := s.updateRecorded(ctx, in.ID, res); err != nil {
 		return nil, err
 	}

@@ -38,7 +38,16 @@ func Resources(r *runtimeapi.LinuxContainerResources, host HostLimits) (containe
 			warnings = append(warnings, fmt.Sprintf("hugepage limit %s=%d not enforced: Docker Engine has no hugetlb limits", hp.PageSize, hp.Limit))
 		}
 	}
+	var swapMax *int64
 	for k, v := range r.Unified {
+		if k == UnifiedSwapMax {
+			n, err := parseUnifiedInt(k, v)
+			if err != nil {
+				return out, nil, err
+			}
+			swapMax = &n
+			continue
+		}
 		if err := applyUnified(&out, k, v); err != nil {
 			if !errorsIsUnsupported(err) {
 				return out, nil, err
@@ -46,7 +55,57 @@ func Resources(r *runtimeapi.LinuxContainerResources, host HostLimits) (containe
 			warnings = append(warnings, err.Error())
 		}
 	}
+	if swapMax != nil {
+		w, err := applySwapMax(&out, *swapMax)
+		if err != nil {
+			return out, nil, err
+		}
+		if w != "" {
+			warnings = append(warnings, w)
+		}
+	}
 	return out, warnings, nil
+}
+
+// UnifiedSwapMax is the cgroup v2 key kubelet sets for its swap behaviour:
+// "0" for NoSwap, the bytes of swap allowed for LimitedSwap.
+const UnifiedSwapMax = "memory.swap.max"
+
+// applySwapMax turns a swap allowance (bytes beyond the memory limit, -1 for
+// unlimited) into Docker's MemorySwap, which counts memory and swap
+// together: Docker (and runc after it) writes memory.swap.max = MemorySwap
+// − Memory on cgroup v2 and memory.memsw.limit_in_bytes = MemorySwap on v1.
+// Docker limits swap only together with a memory limit; without one the
+// allowance is reported as a warning, not applied.
+func applySwapMax(out *container.Resources, swap int64) (warning string, err error) {
+	switch {
+	case swap < -1:
+		return "", errdefs.InvalidArgument("unified %s=%d: negative", UnifiedSwapMax, swap)
+	case swap == -1:
+		out.MemorySwap = -1
+	case out.Memory > 0:
+		out.MemorySwap = out.Memory + swap
+	default:
+		return fmt.Sprintf("unified %s=%d not applied: Docker Engine limits swap only together with a memory limit, and this container has none", UnifiedSwapMax, swap), nil
+	}
+	return "", nil
+}
+
+// KeepSwapHeadroom completes an update that sets a memory limit and says
+// nothing of swap. Docker refuses a memory limit above the container's
+// memory+swap unless MemorySwap changes with it ("update the memoryswap at
+// the same time"), so the container keeps the swap it had beyond its
+// memory: N bytes stay N bytes (Docker's default at create is as much swap
+// as memory), no limit stays no limit.
+func KeepSwapHeadroom(res *container.Resources, cur container.Resources) {
+	if res.Memory <= 0 || res.MemorySwap != 0 {
+		return
+	}
+	if cur.MemorySwap <= 0 || cur.Memory <= 0 || cur.MemorySwap < cur.Memory {
+		res.MemorySwap = -1
+		return
+	}
+	res.MemorySwap = res.Memory + (cur.MemorySwap - cur.Memory)
 }
 
 type unsupportedError struct{ key string }
@@ -60,18 +119,21 @@ func errorsIsUnsupported(err error) bool {
 	return ok
 }
 
+// parseUnifiedInt parses a unified cgroup value: a number, or "max" (-1).
+func parseUnifiedInt(key, val string) (int64, error) {
+	if val == "max" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+	if err != nil {
+		return 0, errdefs.InvalidArgument("unified %s=%q: %w", key, val, err)
+	}
+	return n, nil
+}
+
 // applyUnified maps the cgroup v2 keys that have a Docker field.
 func applyUnified(out *container.Resources, key, val string) error {
-	parseInt := func() (int64, error) {
-		if val == "max" {
-			return -1, nil
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
-		if err != nil {
-			return 0, errdefs.InvalidArgument("unified %s=%q: %w", key, val, err)
-		}
-		return n, nil
-	}
+	parseInt := func() (int64, error) { return parseUnifiedInt(key, val) }
 	switch key {
 	case "memory.max":
 		n, err := parseInt()

@@ -46,6 +46,20 @@ func TestResources(t *testing.T) {
 			container.Resources{CPUShares: 2597}, 0},
 		{"unified cpu.weight max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "10000"}},
 			container.Resources{CPUShares: 262144}, 0},
+		{"NoSwap (v2): swap 0 beyond memory", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20, Unified: map[string]string{"memory.swap.max": "0"}},
+			container.Resources{Memory: 64 << 20, MemorySwap: 64 << 20}, 0},
+		{"LimitedSwap (v2): swap on top of memory", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20, Unified: map[string]string{"memory.swap.max": "33554432"}},
+			container.Resources{Memory: 64 << 20, MemorySwap: 96 << 20}, 0},
+		{"swap on top of unified memory.max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.max": "1048576", "memory.swap.max": "1048576"}},
+			container.Resources{Memory: 1 << 20, MemorySwap: 2 << 20}, 0},
+		{"unlimited swap", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20, Unified: map[string]string{"memory.swap.max": "max"}},
+			container.Resources{Memory: 64 << 20, MemorySwap: -1}, 0},
+		{"unified swap wins over v1 memory+swap", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20, MemorySwapLimitInBytes: 128 << 20, Unified: map[string]string{"memory.swap.max": "0"}},
+			container.Resources{Memory: 64 << 20, MemorySwap: 64 << 20}, 0},
+		{"NoSwap (v1): memory+swap = memory", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20, MemorySwapLimitInBytes: 64 << 20},
+			container.Resources{Memory: 64 << 20, MemorySwap: 64 << 20}, 0},
+		{"swap without a memory limit warns", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.swap.max": "0"}},
+			container.Resources{}, 1},
 		{"unknown unified key warns", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.high": "1000", "io.weight": "50"}},
 			container.Resources{}, 2},
 	}
@@ -70,6 +84,32 @@ func TestResourcesWarningNamesSetting(t *testing.T) {
 	assert.Contains(t, warnings[1], "memory.high")
 }
 
+func TestKeepSwapHeadroom(t *testing.T) {
+	const mi = int64(1) << 20
+	tests := []struct {
+		name     string
+		update   container.Resources
+		cur      container.Resources
+		wantSwap int64
+	}{
+		{"docker's default (as much swap as memory) kept when raising", container.Resources{Memory: 128 * mi}, container.Resources{Memory: 64 * mi, MemorySwap: 128 * mi}, 192 * mi},
+		{"docker's default kept when lowering", container.Resources{Memory: 32 * mi}, container.Resources{Memory: 64 * mi, MemorySwap: 128 * mi}, 96 * mi},
+		{"no swap stays none", container.Resources{Memory: 128 * mi}, container.Resources{Memory: 64 * mi, MemorySwap: 64 * mi}, 128 * mi},
+		{"unlimited stays unlimited", container.Resources{Memory: 128 * mi}, container.Resources{Memory: 64 * mi, MemorySwap: -1}, -1},
+		{"no limit before: swap unlimited", container.Resources{Memory: 128 * mi}, container.Resources{}, -1},
+		{"swap given: untouched", container.Resources{Memory: 128 * mi, MemorySwap: 128 * mi}, container.Resources{Memory: 64 * mi, MemorySwap: -1}, 128 * mi},
+		{"no memory in the update: untouched", container.Resources{CPUShares: 2}, container.Resources{Memory: 64 * mi, MemorySwap: 128 * mi}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.update
+			KeepSwapHeadroom(&res, tt.cur)
+			assert.Equal(t, tt.wantSwap, res.MemorySwap)
+			assert.Equal(t, tt.update.Memory, res.Memory)
+		})
+	}
+}
+
 func TestResourcesRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -84,6 +124,8 @@ func TestResourcesRejects(t *testing.T) {
 		{"cpu.weight zero", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "0"}}},
 		{"cpu.weight too big", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "10001"}}},
 		{"cpu.weight max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "max"}}},
+		{"memory.swap.max not a number", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 1 << 20, Unified: map[string]string{"memory.swap.max": "1G"}}},
+		{"memory.swap.max negative", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 1 << 20, Unified: map[string]string{"memory.swap.max": "-2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
