@@ -52,7 +52,6 @@ func (s *Service) removeContainer(ctx context.Context, id string) error {
 	if s.logs != nil {
 		s.logs.Forget(in.ID)
 	}
-	s.stats.forget(in.ID)
 	return s.forceRemove(ctx, in.ID)
 }
 

@@ -118,7 +118,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cfg: cfg, engine: deps.Engine, host: deps.Host, containers: containers,
 		net: deps.Network, streams: deps.Streams, logs: deps.Logs,
 		checkpoints: cps, names: newRegistrar(), pods: newKeyedLock(),
-		stats: newStatsCollector(), bg: owner.New(context.Background()),
+		stats: newStatsCollector(containers), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dockercri/dockercri/stats"
+	"github.com/dockercri/dockercri/store"
 )
 
 // minRateGap is the least time between the two samples a CPU rate is
@@ -14,19 +15,18 @@ const minRateGap = 500 * time.Millisecond
 // maxBaseAge is how old a sample may be to serve as a rate's base.
 const maxBaseAge = 5 * time.Minute
 
-// statsCollector samples cgroups and remembers, per cgroup owner, the
-// samples CPU rates are computed from and where its cgroup is. A request
-// never waits for a rate: the first sample of a cgroup has none (as
-// cAdvisor and containerd do; kubelet computes it from its own cache then).
+// statsCollector samples cgroups. What it keeps of a container between
+// requests — where its cgroup is and the samples CPU rates are computed
+// from — lives in the container's store entry (store.StatsState), so it
+// goes with the container. A request never waits for a rate: the first
+// sample of a cgroup has none (as cAdvisor and containerd do; kubelet
+// computes it from its own cache then).
 type statsCollector struct {
-	reader *stats.Reader
-	disk   *stats.DiskCache
+	reader     *stats.Reader
+	disk       *stats.DiskCache
+	containers *store.Containers
 
 	mu sync.Mutex
-	// bases are, per cgroup owner, the last one or two samples, at least
-	// minRateGap apart, oldest first.
-	bases map[string][]stats.Sample
-	where map[string]cgroupInfo
 	// snapshots is the containerd snapshotter root that holds the writable
 	// layers found through mountinfo ("" until one was found).
 	snapshots string
@@ -39,11 +39,8 @@ type cgroupInfo struct {
 	upper string
 }
 
-func newStatsCollector() *statsCollector {
-	return &statsCollector{
-		reader: stats.NewReader(), disk: stats.NewDiskCache(30 * time.Second),
-		bases: map[string][]stats.Sample{}, where: map[string]cgroupInfo{},
-	}
+func newStatsCollector(containers *store.Containers) *statsCollector {
+	return &statsCollector{reader: stats.NewReader(), disk: stats.NewDiskCache(30 * time.Second), containers: containers}
 }
 
 // locate returns where container in's cgroup is; ok is false when it is
@@ -52,32 +49,30 @@ func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
 	if in.State == nil || !in.State.Running || in.State.Pid <= 0 {
 		return cgroupInfo{}, false
 	}
-	c.mu.Lock()
-	info, ok := c.where[in.ID]
-	c.mu.Unlock()
-	if ok && info.pid == in.State.Pid {
-		return info, true
+	if st, ok := c.containers.Stats(in.ID); ok && st.Pid == in.State.Pid {
+		return cgroupInfo{pid: st.Pid, cg: st.Cgroup, upper: st.Upper}, true
 	}
 	cg, err := c.reader.CgroupOf(in.State.Pid)
 	if err != nil {
 		return cgroupInfo{}, false
 	}
-	info = cgroupInfo{pid: in.State.Pid, cg: cg, upper: in.GraphDriver.Data["UpperDir"]}
-	snapshots := ""
+	info := cgroupInfo{pid: in.State.Pid, cg: cg, upper: in.GraphDriver.Data["UpperDir"]}
 	if info.upper == "" {
 		// Docker's containerd image store reports no UpperDir: the
 		// writable layer is the upper directory of the container's root
 		// overlay, a containerd snapshot.
 		if upper, err := c.reader.RootUpperDir(in.State.Pid); err == nil {
-			info.upper, snapshots = upper, stats.SnapshotterRoot(upper)
+			info.upper = upper
+			c.mu.Lock()
+			c.snapshots = stats.SnapshotterRoot(upper)
+			c.mu.Unlock()
 		}
 	}
-	c.mu.Lock()
-	c.where[in.ID] = info
-	if snapshots != "" {
-		c.snapshots = snapshots
-	}
-	c.mu.Unlock()
+	// A new process (a first look, or a restart): new location, and the
+	// old samples are no base for the new cgroup's counters.
+	c.containers.UpdateStats([]string{in.ID}, func(_ string, st *store.StatsState) {
+		*st = store.StatsState{Pid: info.pid, Cgroup: info.cg, Upper: info.upper}
+	})
 	return info, true
 }
 
@@ -98,19 +93,20 @@ func (c *statsCollector) snapshotterRoot() string {
 // least minRateGap old.
 func (c *statsCollector) sampleAll(keys map[string]stats.Cgroup) (cur, prev map[string]stats.Sample) {
 	cur, prev = make(map[string]stats.Sample, len(keys)), make(map[string]stats.Sample, len(keys))
+	ids := make([]string, 0, len(keys))
 	for k, cg := range keys {
 		if s, err := c.reader.Read(cg); err == nil {
 			cur[k] = s
+			ids = append(ids, k)
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, s := range cur {
-		if base, ok := rateBase(c.bases[k], s); ok {
-			prev[k] = base
+	c.containers.UpdateStats(ids, func(id string, st *store.StatsState) {
+		s := cur[id]
+		if base, ok := rateBase(st.Bases, s); ok {
+			prev[id] = base
 		}
-		c.bases[k] = rememberSample(c.bases[k], s)
-	}
+		st.Bases = rememberSample(st.Bases, s)
+	})
 	return cur, prev
 }
 
@@ -136,16 +132,4 @@ func rememberSample(bases []stats.Sample, s stats.Sample) []stats.Sample {
 		bases = append(bases[:0], bases[len(bases)-2:]...)
 	}
 	return bases
-}
-
-// forget drops what is known about a removed container.
-func (c *statsCollector) forget(id string) {
-	c.mu.Lock()
-	info := c.where[id]
-	delete(c.where, id)
-	delete(c.bases, id)
-	c.mu.Unlock()
-	if info.upper != "" {
-		c.disk.Forget(info.upper)
-	}
 }

@@ -26,24 +26,36 @@ type DiskCache struct {
 
 	mu      sync.Mutex
 	entries map[string]DiskUsage
+	asked   map[string]time.Time // when Get last asked for a directory
+	swept   time.Time
 	queued  map[string]bool // waiting for or in its walk
 	queue   []string
 	walker  bool // the walker goroutine is running
 	walks   *owner.Group
 }
 
+// diskForgetAfter is how long a directory nobody asks for stays cached: its
+// container is gone (the cache needs no word of a removal).
+const diskForgetAfter = 5 * time.Minute
+
 // NewDiskCache refreshes entries older than maxAge.
 func NewDiskCache(maxAge time.Duration) *DiskCache {
-	return &DiskCache{MaxAge: maxAge, entries: map[string]DiskUsage{}, queued: map[string]bool{}, walks: owner.New(context.Background())}
+	return &DiskCache{
+		MaxAge: maxAge, entries: map[string]DiskUsage{}, asked: map[string]time.Time{},
+		queued: map[string]bool{}, walks: owner.New(context.Background()),
+	}
 }
 
 // Get returns the cached usage of dir (ok false before the first walk
 // finished) and queues a background walk when it is missing or stale.
 func (c *DiskCache) Get(dir string) (DiskUsage, bool) {
+	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.asked[dir] = now
+	c.sweepLocked(now)
 	u, ok := c.entries[dir]
-	if (!ok || time.Since(u.Time) > c.MaxAge) && !c.queued[dir] {
+	if (!ok || now.Sub(u.Time) > c.MaxAge) && !c.queued[dir] {
 		c.queued[dir] = true
 		c.queue = append(c.queue, dir)
 		if !c.walker {
@@ -53,11 +65,19 @@ func (c *DiskCache) Get(dir string) (DiskUsage, bool) {
 	return u, ok
 }
 
-// Forget drops dir (its container was removed).
-func (c *DiskCache) Forget(dir string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, dir)
+// sweepLocked drops, at most once a minute, the directories nobody asked
+// for in diskForgetAfter.
+func (c *DiskCache) sweepLocked(now time.Time) {
+	if now.Sub(c.swept) < time.Minute {
+		return
+	}
+	c.swept = now
+	for dir, at := range c.asked {
+		if now.Sub(at) > diskForgetAfter && !c.queued[dir] {
+			delete(c.asked, dir)
+			delete(c.entries, dir)
+		}
+	}
 }
 
 // Close stops the walk in progress and waits for it.
@@ -109,7 +129,7 @@ func (c *DiskCache) walk(ctx context.Context, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.queued, dir)
-	if err == nil {
+	if _, wanted := c.asked[dir]; err == nil && wanted {
 		c.entries[dir] = u
 	}
 }

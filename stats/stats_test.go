@@ -156,3 +156,31 @@ func TestReadSmall(t *testing.T) {
 	_, err = readSmall(dir)
 	assert.Error(t, err, "a directory cannot be read")
 }
+
+// TestDiskCacheForgetsWhatNobodyAsksFor: a removed container's layer is
+// dropped from the cache without a word from the caller.
+func TestDiskCacheForgetsWhatNobodyAsksFor(t *testing.T) {
+	root := t.TempDir()
+	kept, gone := filepath.Join(root, "kept"), filepath.Join(root, "gone")
+	writeFiles(t, kept, map[string]string{"f": "x"})
+	writeFiles(t, gone, map[string]string{"f": "x"})
+	c := NewDiskCache(time.Hour)
+	defer c.Close()
+	require.Eventually(t, func() bool {
+		_, ok1 := c.Get(kept)
+		_, ok2 := c.Get(gone)
+		return ok1 && ok2
+	}, 5*time.Second, 10*time.Millisecond)
+
+	c.mu.Lock()
+	c.asked[gone] = time.Now().Add(-diskForgetAfter - time.Second)
+	c.swept = time.Time{}
+	c.mu.Unlock()
+	_, ok := c.Get(kept)
+	assert.True(t, ok)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	assert.NotContains(t, c.entries, gone, "not asked for in diskForgetAfter: forgotten")
+	assert.NotContains(t, c.asked, gone)
+	assert.Contains(t, c.entries, kept)
+}

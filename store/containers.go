@@ -44,6 +44,9 @@ type entry struct {
 	// memo is the caller's converted form of sum (CRI objects): kept until
 	// sum changes (writes to the inspect data alone leave it).
 	memo any
+	// stats is what the stats path keeps between requests (stats.go); it
+	// survives a relist or a reread of the same container.
+	stats *StatsState
 }
 
 // Entry is one listed container as the store hands it out.
@@ -186,7 +189,11 @@ func (c *Containers) Replace(all []docker.ContainerSummary, at time.Time) {
 	defer c.mu.Unlock()
 	entries := make(map[string]*entry, len(all))
 	for _, s := range all {
-		entries[s.ID] = &entry{sum: copySummary(s), ver: c.nextLocked()}
+		e := &entry{sum: copySummary(s), ver: c.nextLocked()}
+		if old, ok := c.entries[s.ID]; ok {
+			e.stats = old.stats
+		}
+		entries[s.ID] = e
 	}
 	c.entries, c.listed, c.synced = entries, at, true
 	c.notifyLocked()
@@ -224,7 +231,11 @@ func (c *Containers) ClearResyncRequest() {
 func (c *Containers) Put(s docker.ContainerSummary) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[s.ID] = &entry{sum: copySummary(s), ver: c.nextLocked()}
+	e := &entry{sum: copySummary(s), ver: c.nextLocked()}
+	if old, ok := c.entries[s.ID]; ok {
+		e.stats = old.stats
+	}
+	c.entries[s.ID] = e
 	c.notifyLocked()
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/dockercri/dockercri/docker"
+	"github.com/dockercri/dockercri/stats"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -339,4 +340,33 @@ func TestStaleInspectServesLookups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatsStateLivesInTheEntry: the stats path's per-container state
+// survives a relist or reread of its container and goes with it, however
+// it was removed; readers get copies.
+func TestStatsStateLivesInTheEntry(t *testing.T) {
+	c := synced(docker.ContainerSummary{ID: id, State: "running"})
+	_, ok := c.Stats(id)
+	assert.False(t, ok, "nothing kept yet")
+	c.UpdateStats([]string{id, "not-held"}, func(got string, st *StatsState) {
+		assert.Equal(t, id, got, "only held containers are updated")
+		st.Pid = 42
+		st.Bases = append(st.Bases, stats.Sample{CPUUsageNanos: 1})
+	})
+	st, ok := c.Stats(id)
+	require.True(t, ok)
+	assert.Equal(t, 42, st.Pid)
+	st.Bases[0].CPUUsageNanos = 99
+	again, _ := c.Stats(id)
+	assert.Equal(t, uint64(1), again.Bases[0].CPUUsageNanos, "a copy was handed out")
+
+	c.Put(docker.ContainerSummary{ID: id, State: "running"})
+	c.Replace([]docker.ContainerSummary{{ID: id, State: "running"}}, time.Now())
+	_, ok = c.Stats(id)
+	assert.True(t, ok, "kept across a reread and a relist")
+
+	c.Remove(id)
+	_, ok = c.Stats(id)
+	assert.False(t, ok, "gone with its container")
 }
