@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
@@ -96,4 +97,66 @@ func BenchmarkListContainers100GRPC(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPodLifecycle is dockercri's own work for one pod lifecycle (the
+// 7 calls of `make bench`'s lifecycle) on the fake engine: no Docker HTTP
+// or JSON, no gRPC. What it costs is what dockercri adds to the duty floor
+// besides those (issue #17's CPU budget).
+func BenchmarkPodLifecycle(b *testing.B) {
+	env := newTestEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu0 := processCPU(b)
+	i := 0
+	defer func() { b.ReportMetric(float64(processCPU(b)-cpu0)/float64(i), "cpu-ns/op") }()
+	for b.Loop() {
+		i++
+		cfg := env.sandboxConfig(withPodName(fmt.Sprintf("pod-%d", i)))
+		sb, err := env.svc.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := env.svc.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb.PodSandboxId, Config: containerConfig(), SandboxConfig: cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		steps := []func() error{
+			func() error {
+				_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.ContainerId})
+				return err
+			},
+			func() error {
+				_, err := env.svc.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: c.ContainerId})
+				return err
+			},
+			func() error {
+				_, err := env.svc.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: c.ContainerId})
+				return err
+			},
+			func() error {
+				_, err := env.svc.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.PodSandboxId})
+				return err
+			},
+			func() error {
+				_, err := env.svc.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.PodSandboxId})
+				return err
+			},
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// processCPU is the process's user+system CPU time so far, in ns: the
+// background goroutines' work (log followers, the event loop) counts too.
+func processCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
