@@ -80,6 +80,7 @@ func (s *Service) containerStats(ctx context.Context, ins []*dockerContainer) ([
 type statsBatch struct {
 	infos     map[string]cgroupInfo
 	cur, prev map[string]stats.Sample
+	pods      map[string]podSample // by sandbox id: the pod's own cgroup
 }
 
 // sampleContainers locates and reads the cgroups of the running ones

@@ -25,6 +25,7 @@ func (s *Service) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandbo
 		return nil, err
 	}
 	b := s.sampleContainers(append([]*dockerContainer{sb}, byPod[sb.ID]...))
+	b.pods = s.stats.samplePods(b, []*dockerContainer{sb})
 	return &runtimeapi.PodSandboxStatsResponse{Stats: s.podStatsFrom(b, sb, byPod[sb.ID], s.writableLayerFs(ctx))}, nil
 }
 
@@ -67,6 +68,7 @@ func (s *Service) listPodStats(ctx context.Context, f *runtimeapi.PodSandboxStat
 		all = append(append(all, sb), byPod[sb.ID]...)
 	}
 	b := s.sampleContainers(all)
+	b.pods = s.stats.samplePods(b, sbs)
 	root := s.writableLayerFs(ctx)
 	out := make([]*runtimeapi.PodSandboxStats, 0, len(sbs))
 	for _, sb := range sbs {
@@ -94,7 +96,8 @@ func (s *Service) runningByPod(ctx context.Context, f *runtimeapi.ContainerFilte
 }
 
 // podStatsFrom is one pod's stats out of a batch that holds its pause and
-// app containers: the pod's usage is their sum.
+// app containers: the pod's usage is its pod cgroup's where the sandbox has
+// one (containerd reads the same), else the sum of its containers'.
 func (s *Service) podStatsFrom(b statsBatch, sb *dockerContainer, ins []*dockerContainer, root string) *runtimeapi.PodSandboxStats {
 	containers := make([]*runtimeapi.ContainerStats, 0, len(ins))
 	for _, in := range ins {
@@ -111,25 +114,33 @@ func (s *Service) podStatsFrom(b statsBatch, sb *dockerContainer, ins []*dockerC
 			st.Linux.Network = translate.NetworkUsage(ifs, time.Now().UnixNano())
 		}
 	}
-	var curs, prevs []stats.Sample
-	complete := true
-	for _, id := range append([]string{sb.ID}, containerIDs(ins)...) {
-		c, ok := b.cur[id]
-		if !ok {
-			continue
+	var total, before stats.Sample
+	if pod, ok := b.pods[sb.ID]; ok {
+		// The pod's own cgroup: what kubelet's pod cgroup is charged.
+		total = pod.cur
+		if pod.hasPrev {
+			before = pod.prev
 		}
-		curs = append(curs, c)
-		p, ok := b.prev[id]
-		complete = complete && ok
-		prevs = append(prevs, p)
-	}
-	if len(curs) == 0 {
-		return st
-	}
-	total := translate.SumSamples(curs)
-	var before stats.Sample
-	if complete {
-		before = translate.SumSamples(prevs)
+	} else {
+		var curs, prevs []stats.Sample
+		complete := true
+		for _, id := range append([]string{sb.ID}, containerIDs(ins)...) {
+			c, ok := b.cur[id]
+			if !ok {
+				continue
+			}
+			curs = append(curs, c)
+			p, ok := b.prev[id]
+			complete = complete && ok
+			prevs = append(prevs, p)
+		}
+		if len(curs) == 0 {
+			return st
+		}
+		total = translate.SumSamples(curs)
+		if complete {
+			before = translate.SumSamples(prevs)
+		}
 	}
 	st.Linux.Cpu = translate.CPUUsage(before, total)
 	st.Linux.Memory = translate.MemoryUsage(total)

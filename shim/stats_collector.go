@@ -110,6 +110,43 @@ func (c *statsCollector) sampleAll(keys map[string]stats.Cgroup) (cur, prev map[
 	return cur, prev
 }
 
+// podSample is one reading of a pod's own cgroup and its rate base.
+type podSample struct {
+	cur, prev stats.Sample
+	hasPrev   bool
+}
+
+// samplePods reads the pod cgroups of the sandboxes whose pause container
+// b located under the cgroup parent they were created with (kubelet's
+// pod cgroup: everything the pod's containers are charged for, exited
+// ones' page cache included). Sandboxes without one are left out; their
+// usage is the sum of their containers.
+func (c *statsCollector) samplePods(b statsBatch, sbs []*dockerContainer) map[string]podSample {
+	out := map[string]podSample{}
+	var ids []string
+	for _, sb := range sbs {
+		info, ok := b.infos[sb.ID]
+		if !ok || sb.HostConfig == nil || sb.HostConfig.CgroupParent == "" {
+			continue
+		}
+		pod, ok := info.cg.Parent(sb.HostConfig.CgroupParent)
+		if !ok {
+			continue
+		}
+		if s, err := c.reader.Read(pod); err == nil {
+			out[sb.ID] = podSample{cur: s}
+			ids = append(ids, sb.ID)
+		}
+	}
+	c.containers.UpdateStats(ids, func(id string, st *store.StatsState) {
+		ps := out[id]
+		ps.prev, ps.hasPrev = rateBase(st.PodBases, ps.cur)
+		st.PodBases = rememberSample(st.PodBases, ps.cur)
+		out[id] = ps
+	})
+	return out
+}
+
 // rateBase is the newest of bases at least minRateGap (and at most
 // maxBaseAge) older than s.
 func rateBase(bases []stats.Sample, s stats.Sample) (stats.Sample, bool) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -138,4 +139,33 @@ type Sample struct {
 
 	// Pressure stall information (cgroup v2 only; nil elsewhere).
 	CPUPressure, MemoryPressure, IOPressure *PSI
+}
+
+// Parent is the cgroup that holds cg — a pod's cgroup, when cg is its
+// pause container's — provided its last path element is base (the pod's
+// cgroup parent as Docker was given it: ".../pod<uid>" with cgroupfs,
+// "kubepods-…-pod<uid>.slice" with systemd). ok is false otherwise: the
+// container was not placed under that parent (no cgroup parent given, or a
+// cgroup namespace hides the path).
+func (cg Cgroup) Parent(base string) (Cgroup, bool) {
+	base = path.Base(path.Clean("/" + base))
+	if base == "/" || base == "." {
+		return Cgroup{}, false
+	}
+	parentOf := func(p string) (string, bool) {
+		d := path.Dir(p)
+		return d, p != "" && d != "/" && path.Base(d) == base
+	}
+	if cg.V2 {
+		d, ok := parentOf(cg.Unified)
+		return Cgroup{V2: true, Unified: d}, ok
+	}
+	if _, ok := parentOf(cg.V1["memory"]); !ok {
+		return Cgroup{}, false
+	}
+	out := Cgroup{V1: make(map[string]string, len(cg.V1)), Unified: cg.Unified}
+	for ctrl, p := range cg.V1 {
+		out.V1[ctrl] = path.Dir(p)
+	}
+	return out, true
 }

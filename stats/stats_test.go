@@ -184,3 +184,32 @@ func TestDiskCacheForgetsWhatNobodyAsksFor(t *testing.T) {
 	assert.NotContains(t, c.asked, gone)
 	assert.Contains(t, c.entries, kept)
 }
+
+func TestCgroupParent(t *testing.T) {
+	v1 := func(p string) Cgroup {
+		return Cgroup{V1: map[string]string{"memory": p, "cpuacct": p, "pids": p}}
+	}
+	tests := []struct {
+		name   string
+		cg     Cgroup
+		parent string
+		want   Cgroup
+		ok     bool
+	}{
+		{"cgroupfs v1", v1("/kubepods/burstable/podA/abc"), "/kubepods/burstable/podA", v1("/kubepods/burstable/podA"), true},
+		{"systemd v2", Cgroup{V2: true, Unified: "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podA.slice/docker-abc.scope"},
+			"kubepods-burstable-podA.slice", Cgroup{V2: true, Unified: "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podA.slice"}, true},
+		{"not under that parent", v1("/docker/abc"), "/kubepods/burstable/podA", Cgroup{}, false},
+		{"no parent given", v1("/docker/abc"), "", Cgroup{}, false},
+		{"namespaced path", Cgroup{V2: true, Unified: "/"}, "podA", Cgroup{V2: true, Unified: "/"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.cg.Parent(tt.parent)
+			assert.Equal(t, tt.ok, ok)
+			if tt.ok {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}

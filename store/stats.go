@@ -13,6 +13,8 @@ type StatsState struct {
 	Cgroup stats.Cgroup // immutable once set: a new location replaces it
 	Upper  string
 	Bases  []stats.Sample
+	// PodBases are a sandbox's pod cgroup's samples (the pod's own rate).
+	PodBases []stats.Sample
 }
 
 // Stats returns a copy of the stats state of a container; ok is false
@@ -26,6 +28,7 @@ func (c *Containers) Stats(id string) (StatsState, bool) {
 	}
 	st := *e.stats
 	st.Bases = append([]stats.Sample(nil), st.Bases...)
+	st.PodBases = append([]stats.Sample(nil), st.PodBases...)
 	return st, true
 }
 

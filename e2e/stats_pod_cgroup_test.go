@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// withCgroupParent places the pod under a kubelet-style pod cgroup.
+func withCgroupParent(parent string) sandboxOpt {
+	return func(c *runtimeapi.PodSandboxConfig) { c.Linux.CgroupParent = parent }
+}
+
+// e2eCgroupTop makes a cgroupfs parent of the test's own ("/dcri-e2e-<hex>")
+// and removes what Docker leaves of it (Docker's cgroupfs driver creates
+// parents but never removes them) once the pod is gone. It skips where
+// Docker uses the systemd driver (slices are systemd's).
+func e2eCgroupTop(t *testing.T) string {
+	t.Helper()
+	info, err := dockerCli.Info(testCtx(t))
+	require.NoError(t, err)
+	if info.CgroupDriver != "cgroupfs" {
+		t.Skipf("Docker's cgroup driver is %s: this test places pods with cgroupfs parents", info.CgroupDriver)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	top := "/dcri-e2e-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", top, "*"))
+		dirs2, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", top, "*"))
+		tops, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", top))
+		tops2, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", top))
+		for _, d := range append(append(append(dirs, dirs2...), tops...), tops2...) {
+			_ = os.Remove(d) // rmdir of an empty cgroup; busy ones stay
+		}
+	})
+	return top
+}
+
+// podMemoryUsage reads the pod cgroup's memory usage from its own file.
+func podMemoryUsage(t *testing.T, podCgroup string) uint64 {
+	t.Helper()
+	p := filepath.Join("/sys/fs/cgroup/memory", podCgroup, "memory.usage_in_bytes")
+	if _, err := os.Stat(p); err != nil {
+		p = filepath.Join("/sys/fs/cgroup", podCgroup, "memory.current")
+	}
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	require.NoError(t, err)
+	return n
+}
+
+// TestPodStatsFromPodCgroup: a pod with a cgroup parent (as kubelet makes
+// every pod) reports its pod cgroup's usage, as containerd does — which
+// includes what an exited container left charged (here 16 MiB in the
+// pod's shared /dev/shm), not only the sum of its running containers.
+func TestPodStatsFromPodCgroup(t *testing.T) {
+	d := startDaemon(t)
+	top := e2eCgroupTop(t)
+	sb, sbCfg := runSandbox(t, d, func(c *runtimeapi.PodSandboxConfig) {
+		withCgroupParent(top + "/pod" + strings.ReplaceAll(c.Metadata.Uid, "-", "_"))(c)
+	})
+	podCgroup := sbCfg.Linux.CgroupParent
+
+	writer := runContainer(t, d, sb, sbCfg, withShell(`head -c 16777216 /dev/zero > /dev/shm/blob && echo written`))
+	waitContainerState(t, d, writer, runtimeapi.ContainerState_CONTAINER_EXITED, time.Minute)
+	require.Equal(t, "written", containerOutput(t, d, writer))
+	runContainer(t, d, sb, sbCfg) // sleeps
+
+	var st *runtimeapi.PodSandboxStats
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = d.runtime.PodSandboxStats(testCtx(t), sb)
+		return err == nil && len(st.GetLinux().GetContainers()) == 1
+	}, 10*time.Second, 100*time.Millisecond)
+	pod := st.GetLinux().GetMemory()
+	require.NotNil(t, pod)
+	ctr := st.GetLinux().GetContainers()[0].GetMemory()
+	const blob = 16 << 20
+	assert.GreaterOrEqual(t, pod.GetUsageBytes().GetValue(), uint64(blob),
+		"the pod cgroup still holds the exited container's 16 MiB of shm")
+	assert.Greater(t, pod.GetWorkingSetBytes().GetValue(), ctr.GetWorkingSetBytes().GetValue()+blob/2,
+		"more than the running container's working set")
+	direct := podMemoryUsage(t, podCgroup)
+	assert.InDelta(t, float64(direct), float64(pod.GetUsageBytes().GetValue()), 4<<20,
+		"what the pod cgroup's own file says (%s)", podCgroup)
+
+	// The list agrees, and a rate appears once two samples exist.
+	time.Sleep(600 * time.Millisecond)
+	list, err := d.runtime.ListPodSandboxStats(testCtx(t), &runtimeapi.PodSandboxStatsFilter{Id: sb})
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.GreaterOrEqual(t, list[0].GetLinux().GetMemory().GetUsageBytes().GetValue(), uint64(blob))
+	assert.NotNil(t, list[0].GetLinux().GetCpu().GetUsageNanoCores(), "a pod rate from the pod cgroup's own samples")
+}
