@@ -94,3 +94,16 @@ func (f *mirrorFlag) Set(v string) error {
 	f.m[reg] = mirror
 	return nil
 }
+
+// dockerSocketPath is the unix socket path of the Docker endpoint (the
+// flag, else $DOCKER_HOST), "" for any other kind of endpoint.
+func dockerSocketPath(endpoint string) string {
+	if endpoint == "" {
+		endpoint = os.Getenv("DOCKER_HOST")
+	}
+	p, ok := strings.CutPrefix(endpoint, "unix://")
+	if !ok {
+		return ""
+	}
+	return p
+}

@@ -49,3 +49,16 @@ func TestListen(t *testing.T) {
 	_, err = listen("unix://" + plain)
 	assert.ErrorContains(t, err, "not a socket")
 }
+
+func TestDockerSocketPath(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///run/other/docker.sock")
+	for endpoint, want := range map[string]string{
+		"unix:///var/run/docker.sock": "/var/run/docker.sock",
+		"tcp://127.0.0.1:2375":        "",
+		"":                            "/run/other/docker.sock",
+	} {
+		if got := dockerSocketPath(endpoint); got != want {
+			t.Errorf("dockerSocketPath(%q) = %q, want %q", endpoint, got, want)
+		}
+	}
+}

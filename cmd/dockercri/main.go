@@ -83,6 +83,10 @@ func run(o *options) error {
 	}
 	defer engine.Close()
 
+	// Stats read containers' cgroups through /proc: refuse to run blind.
+	if err := hostprobe.ProcessView("/proc", dockerSocketPath(o.dockerEndpoint)); err != nil {
+		return err
+	}
 	minOOM, err := hostprobe.MinOOMScoreAdj()
 	if err != nil {
 		return err
