@@ -113,7 +113,7 @@ func (b *bench) probeHost(ctx context.Context) error {
 	}
 	b.host = translate.HostLimits{CgroupDriver: info.CgroupDriver, MinOOMScoreAdj: minOOM, MissingCaps: missing}
 	b.defaultRuntime = info.DefaultRuntime
-	b.dpid = findProcess("dockerd")
+	b.dpid = dockerdPID(b.o.dockerEndpoint)
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/dockercri/dockercri/internal/hostprobe"
 )
 
 // userHZ is the unit of utime and stime in /proc/<pid>/stat: USER_HZ is
@@ -67,6 +69,21 @@ func cpuOrZero(pid int) float64 {
 	}
 	s, _ := cpuSeconds(pid)
 	return s
+}
+
+// dockerdPID is the PID of the dockerd behind endpoint (empty:
+// $DOCKER_HOST): the peer of its unix socket, else the first dockerd found.
+// Two engines may run side by side (make bench ENGINE=next).
+func dockerdPID(endpoint string) int {
+	if endpoint == "" {
+		endpoint = os.Getenv("DOCKER_HOST")
+	}
+	if sock, ok := strings.CutPrefix(endpoint, "unix://"); ok {
+		if pid, err := hostprobe.PeerPID(sock); err == nil && pid > 0 {
+			return pid
+		}
+	}
+	return findProcess("dockerd")
 }
 
 // findProcess returns the PID of the first process whose comm is name, or
