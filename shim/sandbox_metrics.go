@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/dockercri/dockercri/stats"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -42,9 +43,11 @@ func (s *Service) podMetrics(ctx context.Context) ([]*runtimeapi.PodSandboxMetri
 		return nil, err
 	}
 	out := make([]*runtimeapi.PodSandboxMetrics, 0, len(pods))
+	devices := map[[2]uint64]string{}
 	for _, st := range pods {
 		src := translate.MetricSource{
 			Stats: st, ContainerNames: map[string]string{}, Images: map[string]string{}, MemoryLimits: map[string]uint64{},
+			Extended: map[string]stats.Extended{}, DeviceNames: devices,
 		}
 		if sb, err := s.inspectSandbox(ctx, st.GetAttributes().GetId()); err == nil {
 			src.SandboxName, src.SandboxImage = strings.TrimPrefix(sb.Name, "/"), sb.Config.Image
@@ -54,6 +57,15 @@ func (s *Service) podMetrics(ctx context.Context) ([]*runtimeapi.PodSandboxMetri
 			if in, err := s.inspectContainer(ctx, id); err == nil {
 				src.ContainerNames[id], src.Images[id] = strings.TrimPrefix(in.Name, "/"), in.Config.Image
 				src.MemoryLimits[id] = uint64(max(in.HostConfig.Memory, 0))
+			}
+			if x, ok := s.stats.extended(id); ok {
+				src.Extended[id] = x
+				for _, d := range x.IO {
+					key := [2]uint64{d.Major, d.Minor}
+					if _, ok := devices[key]; !ok {
+						devices[key] = s.stats.reader.DeviceName(d.Major, d.Minor)
+					}
+				}
 			}
 		}
 		out = append(out, translate.PodMetrics(src))

@@ -110,6 +110,18 @@ func (c *statsCollector) sampleAll(keys map[string]stats.Cgroup) (cur, prev map[
 	return cur, prev
 }
 
+// extended reads the throttling, OOM and I/O counters of a container the
+// stats path located (ok false for one it did not, or that has no cgroup
+// any more).
+func (c *statsCollector) extended(id string) (stats.Extended, bool) {
+	st, ok := c.containers.Stats(id)
+	if !ok || st.Pid == 0 {
+		return stats.Extended{}, false
+	}
+	x, err := c.reader.ReadExtended(st.Cgroup)
+	return x, err == nil
+}
+
 // podSample is one reading of a pod's own cgroup and its rate base.
 type podSample struct {
 	cur, prev stats.Sample

@@ -21,10 +21,20 @@ import (
 type Reader struct {
 	CgroupRoot string // /sys/fs/cgroup
 	ProcRoot   string // /proc
+	SysRoot    string // /sys ("" is /sys)
 }
 
 // NewReader reads the host's cgroups and /proc.
-func NewReader() *Reader { return &Reader{CgroupRoot: "/sys/fs/cgroup", ProcRoot: "/proc"} }
+func NewReader() *Reader {
+	return &Reader{CgroupRoot: "/sys/fs/cgroup", ProcRoot: "/proc", SysRoot: "/sys"}
+}
+
+func (r *Reader) sysRoot() string {
+	if r.SysRoot == "" {
+		return "/sys"
+	}
+	return r.SysRoot
+}
 
 // Cgroup locates one process's cgroups: a path per v1 controller, or the
 // unified path on v2.

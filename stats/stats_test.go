@@ -213,3 +213,41 @@ func TestCgroupParent(t *testing.T) {
 		})
 	}
 }
+
+func TestReadExtended(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: filepath.Join(root, "cg"), ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys")}
+	writeFiles(t, root, map[string]string{
+		// cgroup v1
+		"cg/cpu/docker/abc/cpu.stat":              "nr_periods 10\nnr_throttled 4\nthrottled_time 2500000000\n",
+		"cg/memory/docker/abc/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+		"cg/blkio/docker/abc/blkio.throttle.io_service_bytes_recursive": "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n" +
+			"8:0 Discard 0\n8:0 Total 12288\n254:1 Read 1\n254:1 Write 0\nTotal 12289\n",
+		"cg/blkio/docker/abc/blkio.throttle.io_serviced_recursive": "8:0 Read 1\n8:0 Write 2\n8:0 Total 3\nTotal 3\n",
+		// cgroup v2
+		"cg/sys/ctr/cpu.stat":      "usage_usec 100\nnr_periods 20\nnr_throttled 5\nthrottled_usec 3000\n",
+		"cg/sys/ctr/memory.events": "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+		"cg/sys/ctr/io.stat":       "8:0 rbytes=100 wbytes=200 rios=3 wios=4 dbytes=0 dios=0\n",
+		"sys/dev/block/8:0/uevent": "MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\n",
+	})
+	v1 := Cgroup{V1: map[string]string{"cpu": "/docker/abc", "memory": "/docker/abc", "blkio": "/docker/abc"}}
+	x, err := r.ReadExtended(v1)
+	require.NoError(t, err)
+	assert.Equal(t, Extended{CPUPeriods: 10, CPUThrottledPeriods: 4, CPUThrottledNanos: 2500000000, OOMKills: 2, IO: []DeviceIO{
+		{Major: 8, Minor: 0, ReadBytes: 4096, WriteBytes: 8192, ReadOps: 1, WriteOps: 2},
+		{Major: 254, Minor: 1, ReadBytes: 1},
+	}}, x)
+
+	x, err = r.ReadExtended(Cgroup{V2: true, Unified: "/sys/ctr"})
+	require.NoError(t, err)
+	assert.Equal(t, Extended{CPUPeriods: 20, CPUThrottledPeriods: 5, CPUThrottledNanos: 3000000, OOMKills: 1, IO: []DeviceIO{
+		{Major: 8, Minor: 0, ReadBytes: 100, WriteBytes: 200, ReadOps: 3, WriteOps: 4},
+	}}, x)
+
+	x, err = r.ReadExtended(Cgroup{V1: map[string]string{"cpu": "/missing", "memory": "/missing", "blkio": "/missing"}})
+	require.NoError(t, err, "a kernel without those files reports zeros")
+	assert.Equal(t, Extended{}, x)
+
+	assert.Equal(t, "/dev/sda", r.DeviceName(8, 0))
+	assert.Equal(t, "254:1", r.DeviceName(254, 1), "no sysfs entry: major:minor")
+}
