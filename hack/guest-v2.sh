@@ -7,7 +7,7 @@
 #
 #   image     builds the guest once into $CACHE/<key>/ (debootstrap from the
 #             host's Debian mirror, a raw ext4 disk image, the guest's own
-#             kernel and initrd); reused when present (~10 min from scratch).
+#             kernel and initrd); reused when present (~2.5 min from scratch).
 #   run DIR   boots the guest with DIR shared over 9p (mounted at /mnt/host).
 #             Once dockerd answers, the guest runs DIR/run.sh as root in DIR,
 #             writes its output to DIR/result.log and its exit status to
@@ -25,8 +25,12 @@
 #             throwaway overlay here too.
 #   path      prints the image directory.
 #
-# Network: none (the guest has no NIC unless GUEST_NET=user, which gives it
-# QEMU's user-mode network with restrict=on: no host forwarding, no way out).
+# The guest has no network card (-nic none): Docker's bridges and containers
+# live inside it. Everything it needs comes in through the share.
+#
+# Knobs: GUEST_TIMEOUT (s, default 1800), GUEST_MEM (MiB, 4096), GUEST_SMP (2),
+# GUEST_ACCEL (tcg), GUEST_APPEND (kernel command line), GUEST_DISK_SIZE (8G),
+# GUEST_SUITE (bookworm), GUEST_MIRROR, GUEST_SECURITY_MIRROR, GUEST_PACKAGES, DOCKERCRI_GUEST_CACHE.
 set -euo pipefail
 
 SUITE=${GUEST_SUITE:-bookworm}
@@ -42,7 +46,7 @@ SECURITY_MIRROR=${GUEST_SECURITY_MIRROR:-${MIRROR%/debian*}/debian-security}
 # Installed into the guest with apt (Depends only, plus what is named here).
 PACKAGES=${GUEST_PACKAGES:-"systemd systemd-sysv dbus udev kmod linux-image-amd64 docker.io apparmor busybox-static iproute2 iptables containernetworking-plugins ca-certificates procps"}
 # Bump when the guest's configuration (configure_rootfs) changes.
-IMAGE_REV=1
+IMAGE_REV=2
 DISK_SIZE=${GUEST_DISK_SIZE:-8G}
 CACHE=${DOCKERCRI_GUEST_CACHE:-/var/cache/dockercri/guest-v2}
 KEY="${SUITE}_r${IMAGE_REV}_$(printf '%s|%s|%s' "$MIRROR" "$SECURITY_MIRROR" "$PACKAGES" | sha256sum | cut -c1-10)"
@@ -52,7 +56,6 @@ MEM=${GUEST_MEM:-4096}
 SMP=${GUEST_SMP:-2}
 ACCEL=${GUEST_ACCEL:-tcg}
 TIMEOUT=${GUEST_TIMEOUT:-1800}
-NET=${GUEST_NET:-none}
 APPEND=${GUEST_APPEND:-"console=ttyS0 root=/dev/vda rw systemd.unified_cgroup_hierarchy=1 panic=-1"}
 
 log() { echo "guest-v2: $*" >&2; }
@@ -87,7 +90,7 @@ configure_rootfs() {
 # starts from a pristine overlay.
 /dev/vda	/	ext4	rw,errors=remount-ro	0	0
 # The host's directory (QEMU -virtfs ...,mount_tag=host0); absent = skipped.
-host0	/mnt/host	9p	trans=virtio,version=9p2000.L,msize=524288,nofail,x-systemd.device-timeout=5s	0	0
+host0	/mnt/host	9p	trans=virtio,version=9p2000.L,msize=512000,nofail,x-systemd.device-timeout=5s	0	0
 EOF
 	mkdir -p "$root/etc/systemd/system/serial-getty@ttyS0.service.d"
 	cat >"$root/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'EOF'
@@ -272,13 +275,8 @@ boot() {
 		-name guest-v2 -machine pc -accel "$ACCEL" -cpu max -m "$MEM" -smp "$SMP"
 		-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img"
 		-drive "file=$overlay/disk.qcow2,if=virtio,format=qcow2,cache=unsafe"
-		-device virtio-rng-pci -no-reboot
+		-device virtio-rng-pci -nic none -no-reboot
 	)
-	if [ "$NET" = user ]; then
-		args+=(-nic user,model=virtio-net-pci,restrict=on)
-	else
-		args+=(-nic none)
-	fi
 	if [ -n "$dir" ]; then
 		args+=(-virtfs "local,path=$dir,mount_tag=host0,security_model=none,multidevs=remap")
 	fi
@@ -286,9 +284,10 @@ boot() {
 		nice -n 19 qemu-system-x86_64 "${args[@]}" -nographic -append "$APPEND guest-v2.shell"
 		return
 	fi
-	nice -n 19 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" \
-		-display none -monitor none -serial "file:$dir/console.log" -append "$APPEND" \
-		</dev/null >"$dir/qemu.log" 2>&1
+	args+=(-display none -monitor none -serial "file:$dir/console.log" -append "$APPEND")
+	# qemu.log: the command line, then whatever QEMU prints.
+	echo "qemu-system-x86_64 ${args[*]}" >"$dir/qemu.log"
+	nice -n 19 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null >>"$dir/qemu.log" 2>&1
 }
 
 run() {
@@ -313,7 +312,7 @@ run() {
 			log "QEMU exited ($qrc) after $(secs "$t0" "$t1")s without an exit code; console (last 40 lines):"
 		fi
 		tail -n 40 "$dir/console.log" >&2 || true
-		cat "$dir/qemu.log" >&2 || true
+		tail -n +2 "$dir/qemu.log" >&2 || true
 		return 124
 	fi
 	local rc
