@@ -20,17 +20,14 @@ func withCgroupParent(parent string) sandboxOpt {
 	return func(c *runtimeapi.PodSandboxConfig) { c.Linux.CgroupParent = parent }
 }
 
-// e2eCgroupTop makes a cgroupfs parent of the test's own ("/dcri-e2e-<hex>")
-// and removes what Docker leaves of it (Docker's cgroupfs driver creates
-// parents but never removes them) once the pod is gone. It skips where
-// Docker uses the systemd driver (slices are systemd's).
+// e2eCgroupTop makes a cgroupfs-style parent of the test's own
+// ("/dcri-e2e-<hex>"; with Docker's systemd driver dockercri turns it into
+// the slice "dcri_e2e_<hex>-….slice", as it does kubelet's parents) and
+// removes what Docker leaves of it once the pod is gone: the cgroupfs
+// driver creates parents but never removes them; systemd stops an empty
+// slice itself.
 func e2eCgroupTop(t *testing.T) string {
 	t.Helper()
-	info, err := dockerCli.Info(testCtx(t))
-	require.NoError(t, err)
-	if info.CgroupDriver != "cgroupfs" {
-		t.Skipf("Docker's cgroup driver is %s: this test places pods with cgroupfs parents", info.CgroupDriver)
-	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	top := "/dcri-e2e-" + hex.EncodeToString(b)
@@ -44,6 +41,28 @@ func e2eCgroupTop(t *testing.T) string {
 		}
 	})
 	return top
+}
+
+// podCgroupPath is where the pod cgroup of a cgroupfs-style parent lives
+// under Docker's cgroup driver: the path itself with cgroupfs; with systemd
+// the slice dockercri names ("/a-b/pod_x" -> "a_b-pod_x.slice") nested in
+// its parent slices, as systemd places it.
+func podCgroupPath(t *testing.T, parent string) string {
+	t.Helper()
+	info, err := dockerCli.Info(testCtx(t))
+	require.NoError(t, err)
+	if info.CgroupDriver != "systemd" {
+		return parent
+	}
+	var parts []string
+	for _, p := range strings.Split(strings.Trim(parent, "/"), "/") {
+		parts = append(parts, strings.ReplaceAll(p, "-", "_"))
+	}
+	out := "/"
+	for i := range parts {
+		out = filepath.Join(out, strings.Join(parts[:i+1], "-")+".slice")
+	}
+	return out
 }
 
 // podMemoryUsage reads the pod cgroup's memory usage from its own file.
@@ -70,7 +89,7 @@ func TestPodStatsFromPodCgroup(t *testing.T) {
 	sb, sbCfg := runSandbox(t, d, func(c *runtimeapi.PodSandboxConfig) {
 		withCgroupParent(top + "/pod" + strings.ReplaceAll(c.Metadata.Uid, "-", "_"))(c)
 	})
-	podCgroup := sbCfg.Linux.CgroupParent
+	podCgroup := podCgroupPath(t, sbCfg.Linux.CgroupParent)
 
 	writer := runContainer(t, d, sb, sbCfg, withShell(`head -c 16777216 /dev/zero > /dev/shm/blob && echo written`))
 	waitContainerState(t, d, writer, runtimeapi.ContainerState_CONTAINER_EXITED, time.Minute)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -23,7 +24,36 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 		return nil, s.startError(ctx, in, err)
 	}
 	s.followLogs(ctx, in)
+	s.watchOOMKills(ctx, in.ID)
 	return &runtimeapi.StartContainerResponse{}, nil
+}
+
+// watchOOMKills follows a started container's OOM kills in its cgroup on
+// cgroup v2, where Docker 20.10 reports none (State.OOMKilled stays false,
+// seen on Debian 12's docker.io with the systemd driver); the count lands
+// in the container's store entry and ContainerStatus reads it. The watch
+// ends with the container's cgroup or the service.
+func (s *Service) watchOOMKills(ctx context.Context, id string) {
+	if !s.stats.v2 {
+		return
+	}
+	in, err := s.inspectCached(ctx, id)
+	if err != nil {
+		return
+	}
+	info, ok := s.stats.locate(&in)
+	if !ok {
+		return
+	}
+	logger := log(ctx).WithField("container", id)
+	s.bg.Go(func(ctx context.Context) {
+		err := s.stats.reader.WatchOOMKills(ctx, info.cg, func(n uint64) {
+			s.containers.UpdateStats([]string{id}, func(_ string, st *store.StatsState) { st.OOMKills = n })
+		})
+		if err != nil {
+			logger.WithError(err).Debug("OOM watch ended")
+		}
+	})
 }
 
 // startError classifies a failed start. Docker reports a container that

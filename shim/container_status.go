@@ -59,6 +59,12 @@ func (s *Service) containerStatus(ctx context.Context, id string) (*runtimeapi.C
 		img = cached.info
 	}
 	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, cached.labels)
+	if in.State != nil && !in.State.Running && !in.State.OOMKilled {
+		// Docker can miss an OOM kill on cgroup v2 (watchOOMKills).
+		if st, ok := s.containers.Stats(in.ID); ok && st.OOMKills > 0 {
+			in.State.OOMKilled = true
+		}
+	}
 	st, err := translate.ContainerStatus(in, img)
 	if err != nil {
 		return nil, nil, err

@@ -25,6 +25,7 @@ type statsCollector struct {
 	reader     *stats.Reader
 	disk       *stats.DiskCache
 	containers *store.Containers
+	v2         bool // the host's cgroups are v2 (unified)
 
 	mu sync.Mutex
 	// snapshots is the containerd snapshotter root that holds the writable
@@ -40,7 +41,8 @@ type cgroupInfo struct {
 }
 
 func newStatsCollector(containers *store.Containers) *statsCollector {
-	return &statsCollector{reader: stats.NewReader(), disk: stats.NewDiskCache(30 * time.Second), containers: containers}
+	r := stats.NewReader()
+	return &statsCollector{reader: r, disk: stats.NewDiskCache(30 * time.Second), containers: containers, v2: r.IsV2()}
 }
 
 // locate returns where container in's cgroup is; ok is false when it is
@@ -71,7 +73,7 @@ func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
 	// A new process (a first look, or a restart): new location, and the
 	// old samples are no base for the new cgroup's counters.
 	c.containers.UpdateStats([]string{in.ID}, func(_ string, st *store.StatsState) {
-		*st = store.StatsState{Pid: info.pid, Cgroup: info.cg, Upper: info.upper}
+		*st = store.StatsState{Pid: info.pid, Cgroup: info.cg, Upper: info.upper, OOMKills: st.OOMKills}
 	})
 	return info, true
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -250,4 +251,48 @@ func TestReadExtended(t *testing.T) {
 
 	assert.Equal(t, "/dev/sda", r.DeviceName(8, 0))
 	assert.Equal(t, "254:1", r.DeviceName(254, 1), "no sysfs entry: major:minor")
+}
+
+// TestWatchOOMKills runs on a tree of plain files (inotify works on them
+// as on cgroupfs): a change of memory.events reports the kill count, an
+// empty cgroup ends the watch, and so does the context.
+func TestWatchOOMKills(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: root}
+	writeFiles(t, root, map[string]string{
+		"ctr/memory.events": "oom 0\noom_kill 0\n",
+		"ctr/cgroup.events": "populated 1\nfrozen 0\n",
+	})
+	cg := Cgroup{V2: true, Unified: "/ctr"}
+	kills := make(chan uint64, 10)
+	done := make(chan error, 1)
+	go func() { done <- r.WatchOOMKills(context.Background(), cg, func(n uint64) { kills <- n }) }()
+	time.Sleep(100 * time.Millisecond) // the watch is set up
+	writeFiles(t, root, map[string]string{"ctr/memory.events": "oom 1\noom_kill 1\n"})
+	select {
+	case n := <-kills:
+		assert.Equal(t, uint64(1), n)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no kill reported")
+	}
+	writeFiles(t, root, map[string]string{"ctr/cgroup.events": "populated 0\nfrozen 0\n"})
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not end with the cgroup")
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	writeFiles(t, root, map[string]string{"ctr/cgroup.events": "populated 1\n"})
+	go func() { done <- r.WatchOOMKills(ctx, cg, func(uint64) {}) }()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not end with its context")
+	}
+	assert.NoError(t, r.WatchOOMKills(ctx, Cgroup{V1: map[string]string{}}, nil), "v1: nothing to watch")
 }

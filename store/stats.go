@@ -15,6 +15,9 @@ type StatsState struct {
 	Bases  []stats.Sample
 	// PodBases are a sandbox's pod cgroup's samples (the pod's own rate).
 	PodBases []stats.Sample
+	// OOMKills is the cgroup's oom_kill count as last seen by its OOM
+	// watch (cgroup v2, where Docker 20.10 misses OOM kills).
+	OOMKills uint64
 }
 
 // Stats returns a copy of the stats state of a container; ok is false
