@@ -53,7 +53,7 @@ run: docker build
 # test: everything CI runs: lint, unit tests, e2e tests and CRI conformance on
 # both engines, and the benchmark on a tiny N (it must run; its timings are not
 # judged here).
-test: lint unit fuzz e2e critest e2e-next critest-next bench-smoke
+test: lint unit fuzz e2e critest e2e-next critest-next test-cgroupv2 bench-smoke
 
 e2e-next:
 	$(MAKE) e2e ENGINE=next
@@ -96,6 +96,17 @@ critest: docker build tools
 soak: docker build
 	DOCKERCRI_E2E=1 DOCKERCRI_BIN=$(CURDIR)/$(BIN) DOCKERCRI_SOAK_CLIENTS=50 DOCKERCRI_SOAK_DURATION=10m \
 		$(GO) test -count=1 -timeout 30m -run TestSoak -v ./e2e/
+
+# test-cgroupv2: the e2e tests a cgroup v2 + systemd node changes, run in a
+# QEMU guest (Debian 12, systemd, docker.io; software emulation) that
+# hack/guest-v2.sh builds once and caches (docs/guest-v2.md). ~10 min.
+GUEST_DIR := bin/guest-v2
+.PHONY: test-cgroupv2
+test-cgroupv2: build tools
+	mkdir -p $(GUEST_DIR)
+	CGO_ENABLED=0 $(GO) test -c -trimpath -o $(GUEST_DIR)/e2e.test ./e2e/
+	cp $(BIN) bin/crictl $(GUEST_DIR)/
+	hack/guest-v2-e2e.sh $(GUEST_DIR)
 
 # tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in
 # hack/tools/go.mod and built from the Go module proxy.

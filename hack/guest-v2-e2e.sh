@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# guest-v2-e2e.sh DIR — runs a focused part of the e2e suite on a cgroup v2
+# node with Docker's systemd cgroup driver: the QEMU guest of
+# hack/guest-v2.sh (Debian 12, systemd, docker.io 20.10). DIR must hold
+# dockercri, crictl and e2e.test (make test-cgroupv2 puts them there); the
+# guest runs them against its own dockerd and the result comes back in
+# DIR/result.log. GUEST_E2E_RUN overrides the test selection.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$1
+for f in dockercri crictl e2e.test; do
+	[ -x "$dir/$f" ] || { echo "guest-v2-e2e: $dir/$f missing" >&2; exit 2; }
+done
+# What a cgroup v2 + systemd node changes: the cgroup driver and slices,
+# resources and swap in memory.max/memory.swap.max, stats and metrics from
+# cgroup v2 files, pod cgroups as slices, the start-up namespace checks.
+run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind)$'}
+cat >"$dir/run.sh" <<RUN
+set -u
+echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup), Docker \$(docker info --format '{{.ServerVersion}} cgroup driver {{.CgroupDriver}}, cgroup v{{.CgroupVersion}}')"
+export DOCKERCRI_E2E=1 DOCKERCRI_BIN=\$PWD/dockercri CRICTL=\$PWD/crictl
+./e2e.test -test.v -test.count=1 -test.timeout 30m -test.run '$run' 2>&1
+RUN
+rm -f "$dir/result.log" "$dir/exit-code"
+hack/guest-v2.sh image
+start=$SECONDS
+status=0
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-1500} hack/guest-v2.sh run "$dir" >/dev/null || status=$?
+log="$dir/result.log"
+if [ -f "$log" ]; then
+	grep -E '^guest:|^(=== RUN|--- (PASS|FAIL|SKIP)|    --- (PASS|FAIL|SKIP)|PASS|FAIL|ok )' "$log" | grep -v '^=== RUN' || true
+	echo "guest-v2-e2e: $(grep -c '^--- PASS' "$log" || true) passed, $(grep -c '^--- FAIL' "$log" || true) failed, $(grep -c '^--- SKIP' "$log" || true) skipped in $((SECONDS - start)) s (full log: $log)"
+else
+	echo "guest-v2-e2e: no result (status $status); console: $dir/console.log" >&2
+	tail -30 "$dir/console.log" >&2 || true
+fi
+exit "$status"
