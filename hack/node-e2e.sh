@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# node-e2e.sh build|bin|dry-run — kubelet and Kubernetes' own node e2e suite
+# node-e2e.sh build|bin|dry-run|run — kubelet and Kubernetes' own node e2e suite
 # (test/e2e_node) built from the Go module proxy, for running kubelet's
 # conformance tests against dockercri (docs/node-e2e.md).
 #
@@ -16,6 +16,30 @@
 #   dry-run  lists the specs a focus selects without starting anything
 #            (ginkgo --dry-run: no kubelet, no apiserver, no containers);
 #            FOCUS and SKIP override the defaults below.
+#   run      runs the suite for real against dockercri on a private stack
+#            of its own, torn down on exit (also on failure or ^C):
+#              - a dockerd (Debian's) on $RUNDIR/docker.sock, data root
+#                $STATE/docker, exec root $RUNDIR/exec, its own bridge
+#                $BRIDGE ($BRIDGE_CIDR), no iptables rules of its own
+#                (FORWARD ACCEPT rules for the bridge are added/removed),
+#                runtime test-handler=runc for the RuntimeClass spec;
+#              - a registry on 127.0.0.1 (a small go-containerregistry
+#                program built into $CACHE/registry) holding local
+#                stand-ins for registry.k8s.io/e2e-test-images/{busybox,
+#                agnhost,nonroot,nginx,nonewprivs} and registry.k8s.io/pause;
+#              - bin/dockercri on $RUNDIR/dockercri.sock with
+#                --registry-mirror registry.k8s.io=<registry> (and docker.io);
+#              - e2e_node.test, which starts the apiserver, etcd and kubelet
+#                itself, with systemd-run hidden from PATH, the kubelet
+#                config written below (failCgroupV1: false, cgroupfs,
+#                cgroupRoot $CGROUP_ROOT, eviction thresholds that never
+#                fire) and --system-cgroups= so host processes stay put.
+#            The host sysctls kubelet sets at start are saved and restored.
+#            FOCUS, SKIP (default: SKIP plus e2e/node_e2e_skip.txt),
+#            TIMEOUT (ginkgo timeout, default 50m), PROCS (parallel ginkgo
+#            processes through the ginkgo CLI, default 1) and REPORT_DIR
+#            (default bin/node-e2e/<date>) tune it; extra args go to
+#            e2e_node.test.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}
@@ -130,15 +154,583 @@ dryrun() {
 		--ginkgo.json-report="$work/report.json" --prepull-images=false "$@"
 }
 
-case "${1:-}" in
-build) build ;;
-bin) echo "$BIN" ;;
-dry-run)
-	shift
-	dryrun "$@"
-	;;
-*)
-	echo "usage: $0 build|bin|dry-run" >&2
-	exit 2
-	;;
-esac
+# ---- run ---------------------------------------------------------------
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+RUNDIR=${NODE_E2E_RUNDIR:-/run/dockercri-node-e2e}
+STATE=${NODE_E2E_STATE:-/var/lib/dockercri-node-e2e}
+BRIDGE=${NODE_E2E_BRIDGE:-dcri-ne0}
+BRIDGE_CIDR=${NODE_E2E_BRIDGE_CIDR:-172.31.0.1/16}
+CGROUP_ROOT=${NODE_E2E_CGROUP_ROOT:-/dcri-node-e2e}
+DSOCK="$RUNDIR/docker.sock"
+CSOCK="$RUNDIR/dockercri.sock"
+# Host sysctls kubelet's container manager sets at start-up
+# (setupKernelTunables), restored afterwards.
+SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
+
+alive() {
+	local pid
+	[ -f "$1" ] || return 1
+	pid=$(cat "$1")
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+
+stoppid() { # stoppid PIDFILE [SECONDS]: SIGTERM, wait, SIGKILL
+	local pidfile=$1 wait=${2:-30} pid
+	if alive "$pidfile"; then
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 1 $((wait * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	fi
+	rm -f "$pidfile"
+}
+
+dk() { docker -H "unix://$DSOCK" "$@"; }
+
+# registry_src prints the registry program: go-containerregistry's registry
+# in memory on a loopback port, filled at start-up with stand-ins built from
+# Debian's busybox-static, agnhost and nonewprivs (built from the
+# k8s.io/kubernetes module) and dockercri's own pause program.
+registry_src() {
+	cat <<'GOEOF'
+// nodee2e-registry serves an in-memory OCI registry on a loopback address
+// and fills it with locally built stand-ins for the images kubelet's node
+// e2e suite names (registry.k8s.io paths), for dockercri's
+// --registry-mirror. Used by hack/node-e2e.sh run; not part of dockercri.
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/dockercri/dockercri/pause"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+type file struct {
+	name, link string
+	mode       int64
+	uid        int
+	data       []byte
+}
+
+func layer(files []file) v1.Layer {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	mt := time.Unix(1700000000, 0)
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: f.mode, ModTime: mt, Typeflag: tar.TypeReg, Size: int64(len(f.data)), Uid: f.uid}
+		switch {
+		case f.link != "":
+			h.Typeflag, h.Linkname, h.Mode, h.Size = tar.TypeSymlink, f.link, 0o777, 0
+		case strings.HasSuffix(f.name, "/"):
+			h.Typeflag, h.Size = tar.TypeDir, 0
+		}
+		must(tw.WriteHeader(h))
+		if h.Typeflag == tar.TypeReg {
+			_, err := tw.Write(f.data)
+			must(err)
+		}
+	}
+	must(tw.Close())
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	must(err)
+	return l
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func read(p string) []byte {
+	b, err := os.ReadFile(p)
+	must(err)
+	return b
+}
+
+const passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nuser-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh\n"
+const group = "root:x:0:\nnogroup:x:65534:\nuser-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image\n"
+
+// busyboxFiles: Debian's busybox-static at /bin/busybox with every applet
+// linked at its usual place.
+func busyboxFiles(bb string) []file {
+	fs := []file{
+		{name: "bin/", mode: 0o755}, {name: "sbin/", mode: 0o755}, {name: "usr/", mode: 0o755},
+		{name: "usr/bin/", mode: 0o755}, {name: "usr/sbin/", mode: 0o755},
+		{name: "etc/", mode: 0o755}, {name: "tmp/", mode: 0o1777}, {name: "root/", mode: 0o700},
+		{name: "home/", mode: 0o755}, {name: "var/", mode: 0o755},
+		{name: "bin/busybox", mode: 0o755, data: read(bb)},
+		{name: "etc/passwd", mode: 0o644, data: []byte(passwd)},
+		{name: "etc/group", mode: 0o644, data: []byte(group)},
+	}
+	out, err := exec.Command(bb, "--list-full").Output()
+	must(err)
+	seen := map[string]bool{"bin/busybox": true}
+	for _, a := range strings.Fields(string(out)) {
+		if !seen[a] {
+			seen[a] = true
+			fs = append(fs, file{name: a, link: "/bin/busybox"})
+		}
+	}
+	// The upstream busybox image has every applet in /bin as well (specs
+	// run /bin/top, /bin/sleep ...).
+	for _, a := range strings.Fields(string(out)) {
+		if b := "bin/" + path.Base(a); !seen[b] {
+			seen[b] = true
+			fs = append(fs, file{name: b, link: "/bin/busybox"})
+		}
+	}
+	return fs
+}
+
+// dirFiles returns the tree under dir (files, symlinks, directories) as
+// layer entries, for host programs copied with their libraries.
+func dirFiles(dir string) []file {
+	var fs []file
+	must(filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		must(err)
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		fi, err := os.Lstat(p)
+		must(err)
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			must(err)
+			fs = append(fs, file{name: rel, link: l})
+		case fi.IsDir():
+			fs = append(fs, file{name: rel + "/", mode: int64(fi.Mode().Perm())})
+		default:
+			fs = append(fs, file{name: rel, mode: int64(fi.Mode().Perm()), data: read(p)})
+		}
+		return nil
+	}))
+	return fs
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:5055", "listen address")
+	bb := flag.String("busybox", "/bin/busybox", "static busybox")
+	agnhost := flag.String("agnhost", "", "static agnhost binary")
+	nnp := flag.String("nonewprivs", "", "static nonewprivs binary (optional)")
+	porter := flag.String("porter-dir", "", "dir with localhost.crt/key for agnhost")
+	extra := flag.String("agnhost-extra", "", "dir whose tree is added to agnhost (curl and its libraries)")
+	ready := flag.String("ready-file", "", "written once every image is pushed")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", *addr)
+	must(err)
+	srv := &http.Server{Handler: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	go func() { log.Fatal(srv.Serve(ln)) }()
+	host := ln.Addr().String()
+
+	push := func(ref string, cfg v1.Config, layers ...v1.Layer) {
+		img, err := mutate.AppendLayers(empty.Image, layers...)
+		must(err)
+		cf, err := img.ConfigFile()
+		must(err)
+		cf = cf.DeepCopy()
+		cf.Architecture, cf.OS, cf.Config = runtime.GOARCH, "linux", cfg
+		if cf.Config.Env == nil {
+			cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+		}
+		img, err = mutate.ConfigFile(img, cf)
+		must(err)
+		r, err := name.ParseReference(host+"/"+ref, name.Insecure)
+		must(err)
+		must(remote.Write(r, img))
+		log.Printf("pushed %s/%s", host, ref)
+	}
+
+	bbl := layer(busyboxFiles(*bb))
+	const e2e = "e2e-test-images/"
+	push(e2e+"busybox:1.37.0-2", v1.Config{Cmd: []string{"sh"}}, bbl)
+	push(e2e+"busybox:1.36.1-1", v1.Config{Cmd: []string{"sh"}}, bbl)
+	push(e2e+"nonroot:1.5", v1.Config{Cmd: []string{"sh"}, User: "1234"}, bbl)
+	push("library/busybox:latest", v1.Config{Cmd: []string{"sh"}}, bbl)
+	web := layer([]file{{name: "usr/share/", mode: 0o755}, {name: "usr/share/nginx/", mode: 0o755}, {name: "usr/share/nginx/html/", mode: 0o755},
+		{name: "usr/share/nginx/html/index.html", mode: 0o644, data: []byte("<html><body>Welcome to nginx!</body></html>\n")}})
+	push(e2e+"nginx:1.27.0-2", v1.Config{Cmd: []string{"httpd", "-f", "-p", "80", "-h", "/usr/share/nginx/html"}}, bbl, web)
+	if *agnhost != "" {
+		fs := []file{{name: "agnhost", mode: 0o755, data: read(*agnhost)}, {name: "agnhost-2", link: "agnhost"},
+			{name: "uploads/", mode: 0o755}, {name: "home/user-defined-in-image/", mode: 0o755, uid: 1000}}
+		if *porter != "" {
+			fs = append(fs, file{name: "localhost.crt", mode: 0o644, data: read(path.Join(*porter, "localhost.crt"))},
+				file{name: "localhost.key", mode: 0o644, data: read(path.Join(*porter, "localhost.key"))})
+		}
+		ls := []v1.Layer{bbl, layer(fs)}
+		if *extra != "" {
+			ls = append(ls, layer(dirFiles(*extra)))
+		}
+		cfg := v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}}
+		push(e2e+"agnhost:2.66.1", cfg, ls...)
+		push(e2e+"agnhost:2.55", cfg, ls...)
+	}
+	if *nnp != "" {
+		push(e2e+"nonewprivs:1.4", v1.Config{Entrypoint: []string{"/usr/local/bin/nnp"}, User: "1000"}, bbl,
+			layer([]file{{name: "usr/local/", mode: 0o755}, {name: "usr/local/bin/", mode: 0o755}, {name: "usr/local/bin/nnp", mode: 0o4755, data: read(*nnp)}}))
+	}
+	pt, err := pause.RootfsTar(runtime.GOARCH)
+	must(err)
+	pl, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pt)), nil })
+	must(err)
+	pcfg := v1.Config{Entrypoint: []string{pause.Entrypoint}, User: "65535:65535"}
+	push("pause:3.10.2", pcfg, pl)
+	push("pause:3.10.1", pcfg, pl)
+	if *ready != "" {
+		must(os.WriteFile(*ready, []byte(host+"\n"), 0o644))
+	}
+	fmt.Println("ready", host)
+	select {}
+}
+GOEOF
+}
+
+images() { # the stand-in binaries and the registry program
+	local img="$DIR/images" k
+	mkdir -p "$img"
+	k=$(cd "$MOD" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' k8s.io/kubernetes)
+	if [ ! -x "$img/agnhost" ]; then
+		log "building agnhost $(cat "$k/test/images/agnhost/VERSION")"
+		(cd "$MOD" && GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 nice -n 10 \
+			go build -trimpath -ldflags "-s -w" -o "$img/agnhost.tmp" k8s.io/kubernetes/test/images/agnhost)
+		mv "$img/agnhost.tmp" "$img/agnhost"
+	fi
+	if [ ! -x "$img/nnp" ]; then
+		(cd "$MOD" && CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "-s -w" -o "$img/nnp" "$k/test/images/nonewprivs/nnp.go")
+	fi
+	mkdir -p "$img/porter"
+	cp "$k/test/images/agnhost/porter/localhost.crt" "$k/test/images/agnhost/porter/localhost.key" "$img/porter/"
+	local reg="$CACHE/registry"
+	mkdir -p "$reg"
+	registry_src >"$reg/main.go.new"
+	if [ ! -x "$reg/nodee2e-registry" ] || ! cmp -s "$reg/main.go.new" "$reg/main.go"; then
+		mv "$reg/main.go.new" "$reg/main.go"
+		printf 'module dockercri-node-e2e-registry\n\ngo 1.26.0\n\nrequire github.com/dockercri/dockercri v0.0.0\n\nreplace github.com/dockercri/dockercri => %s\n' "$REPO" >"$reg/go.mod"
+		cp "$REPO/go.sum" "$reg/go.sum"
+		(cd "$reg" && GOFLAGS=-mod=mod go mod tidy && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -o nodee2e-registry.tmp . && mv nodee2e-registry.tmp nodee2e-registry)
+	fi
+	rm -f "$reg/main.go.new"
+	# agnhost's upstream image is Alpine with curl, which hook and probe
+	# specs run inside it; busybox has no curl, so the host's curl goes in
+	# with its shared libraries at the same paths.
+	local ex="$img/agnhost-extra" b lib
+	# Likewise netcat-openbsd's nc (busybox's nc has no -u, which the UDP
+	# networking specs use), unpacked from Debian's package, not installed.
+	# busybox-static's sh is "standalone": it runs its own nc applet even
+	# when /usr/bin/nc exists, so agnhost's /bin/sh is Debian's dynamically
+	# linked busybox (hack/fetch-busybox.sh), which looks commands up in PATH.
+	if [ ! -x "$ex/usr/bin/curl" ] || [ ! -x "$ex/usr/bin/nc" ] || [ ! -x "$ex/bin/busybox-dyn" ] || [ ! -x "$ex/bin/bash" ]; then
+		rm -rf "$ex" "$img/busybox-dyn"
+		bash "$REPO/hack/fetch-busybox.sh" "$img/busybox-dyn" >/dev/null
+		mkdir -p "$ex/bin"
+		(cd "$img/busybox-dyn" && find . -type f ! -path ./bin/busybox -exec cp --parents {} "$ex" \;)
+		cp "$img/busybox-dyn/bin/busybox" "$ex/bin/busybox-dyn"
+		ln -s busybox-dyn "$ex/bin/sh"
+		local tmp
+		tmp=$(mktemp -d)
+		# and bash (upstream agnhost has it; probe specs run /bin/bash)
+		(cd "$tmp" && { apt-get download netcat-openbsd bash-static >/dev/null 2>&1 ||
+			{ apt-get update -qq && apt-get download netcat-openbsd bash-static >/dev/null; }; })
+		dpkg-deb -x "$tmp"/netcat-openbsd_*.deb "$tmp/x"
+		dpkg-deb -x "$tmp"/bash-static_*.deb "$tmp/x"
+		mkdir -p "$ex/usr/bin"
+		cp "$tmp/x/bin/nc.openbsd" "$ex/usr/bin/nc"
+		cp "$tmp/x/bin/bash-static" "$ex/bin/bash"
+		rm -rf "$tmp"
+		for b in "$(command -v curl)" "$ex/usr/bin/nc"; do
+			[ -x "$b" ] || { log "needs curl on the host (apt-get install curl)"; return 1; }
+			case $b in "$ex"/*) ;; *)
+				mkdir -p "$ex$(dirname "$b")"
+				cp "$b" "$ex$b"
+				;;
+			esac
+			ldd "$b" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}' | while read -r lib; do
+				[ -f "$lib" ] || { log "$b needs $lib, missing on the host"; continue; }
+				mkdir -p "$ex$(dirname "$lib")"
+				cp -L "$lib" "$ex$lib"
+			done
+		done
+	fi
+	[ -x /bin/busybox ] && /bin/busybox --list-full >/dev/null 2>&1 || {
+		log "needs Debian's busybox-static (/bin/busybox): apt-get install busybox-static"
+		return 1
+	}
+}
+
+teardown() {
+	local rc=$?
+	set +e
+	log "tearing down"
+	stoppid "$RUNDIR/e2e.pid" 10
+	# kubelet and the services process are e2e_node.test's children; if the
+	# suite died they may be left: find them by executable (this cache's
+	# binaries only, so nobody else's), stop them by PID.
+	local p x
+	for x in e2e_node.test kubelet; do
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/exe" 2>/dev/null)" = "$BIN/$x" ] || continue
+			log "stopping leftover $x ${p#/proc/}"
+			kill "${p#/proc/}" 2>/dev/null
+		done
+	done
+	sleep 2
+	if [ -S "$DSOCK" ] && dk version >/dev/null 2>&1; then
+		local ids
+		ids=$(dk ps -aq)
+		[ -n "$ids" ] && dk rm -f $ids >/dev/null
+	fi
+	stoppid "$RUNDIR/dockercri.pid" 30
+	rm -rf "${STATE:?}/dockercri" # checkpoints of the sandboxes removed above
+	stoppid "$RUNDIR/dockerd.pid" 60
+	stoppid "$RUNDIR/registry.pid" 10
+	# kubelet's volume mounts (tmpfs for secrets, projected, emptyDir) and
+	# the bind mount of /var/lib/kubelet onto itself
+	if [ -d /var/lib/kubelet ]; then
+		awk '$2 == "/var/lib/kubelet" || $2 ~ "^/var/lib/kubelet/" {print $2}' /proc/mounts | sort -r |
+			while read -r m; do umount "$m" || umount -l "$m"; done
+	fi
+	# what kubelet created: directories that did not exist before the run,
+	# and the run's pod log directories and links
+	if [ -f "$RUNDIR/created" ]; then
+		while read -r d; do rm -rf "$d"; done <"$RUNDIR/created"
+		rm -f "$RUNDIR/created"
+	fi
+	for d in /var/log/pods /var/log/containers; do
+		[ -f "$RUNDIR/before${d//\//_}" ] || continue
+		ls -A "$d" 2>/dev/null | grep -vxFf "$RUNDIR/before${d//\//_}" | while read -r f; do rm -rf "${d:?}/$f"; done
+	done
+	for dir in -i -o; do
+		while iptables -C FORWARD "$dir" "$BRIDGE" -j ACCEPT 2>/dev/null; do iptables -D FORWARD "$dir" "$BRIDGE" -j ACCEPT; done
+	done
+	ip link del "$BRIDGE" 2>/dev/null
+	# the run's cgroups (kubepods under CGROUP_ROOT), emptied by now; with
+	# CGROUP_ROOT=/ only the kubepods tree
+	local sub=${CGROUP_ROOT#/}
+	for c in /sys/fs/cgroup/*/"${sub:-kubepods}"; do
+		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	if [ -f "$RUNDIR/sysctls" ]; then
+		while read -r k v; do
+			[ "$(sysctl -n "$k")" = "$v" ] || { log "restoring $k=$v (was $(sysctl -n "$k"))"; sysctl -qw "$k=$v"; }
+		done <"$RUNDIR/sysctls"
+	fi
+	log "done (exit $rc)"
+	exit $rc
+}
+
+run() {
+	build
+	images
+	local start=$SECONDS stamp
+	stamp=$(date -u +%Y%m%d-%H%M%S)
+	local report=${REPORT_DIR:-$REPO/bin/node-e2e/$stamp}
+	local work="$DIR/run"
+	mkdir -p "$report" "$RUNDIR/exec" "$STATE/docker" "$STATE/dockercri" "$work"
+	if alive "$RUNDIR/dockerd.pid" || alive "$RUNDIR/dockercri.pid" || alive "$RUNDIR/e2e.pid"; then
+		log "a run is already going (pid files in $RUNDIR)"
+		return 1
+	fi
+	(cd "$REPO" && nice -n 10 make build >/dev/null)
+	trap teardown EXIT
+	trap 'exit 130' INT TERM
+	for k in $SYSCTLS; do echo "$k $(sysctl -n "$k")"; done >"$RUNDIR/sysctls"
+	: >"$RUNDIR/created"
+	for d in /var/lib/kubelet /usr/libexec/kubernetes /var/log/pods /var/log/containers; do
+		[ -e "$d" ] || echo "$d" >>"$RUNDIR/created"
+	done
+	for d in /var/log/pods /var/log/containers; do
+		ls -A "$d" 2>/dev/null >"$RUNDIR/before${d//\//_}" || true
+		# an empty list would match everything in grep -vxFf
+		echo "/nonexistent/" >>"$RUNDIR/before${d//\//_}"
+	done
+
+	# 1. the private dockerd
+	if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+		ip link add "$BRIDGE" type bridge
+		ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+		ip link set "$BRIDGE" up
+	fi
+	for dir in -i -o; do
+		iptables -C FORWARD "$dir" "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 "$dir" "$BRIDGE" -j ACCEPT
+	done
+	rm -f "$DSOCK" "$RUNDIR/dockerd.pid.engine"
+	nohup dockerd --host "unix://$DSOCK" --data-root "$STATE/docker" --exec-root "$RUNDIR/exec" \
+		--pidfile "$RUNDIR/dockerd.pid.engine" --bridge "$BRIDGE" \
+		--iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
+		--containerd-namespace dcri-node-e2e --containerd-plugins-namespace dcri-node-e2e-plugins \
+		--exec-opt native.cgroupdriver=cgroupfs --add-runtime test-handler=runc \
+		>"$report/dockerd.log" 2>&1 </dev/null &
+	echo $! >"$RUNDIR/dockerd.pid"
+	for _ in $(seq 1 240); do dk version >/dev/null 2>&1 && break; alive "$RUNDIR/dockerd.pid" || break; sleep 0.5; done
+	dk version >/dev/null || { tail -20 "$report/dockerd.log" >&2; return 1; }
+	log "dockerd $(dk version --format '{{.Server.Version}}') on unix://$DSOCK"
+	# Images left in the data root by an earlier run may be older builds of
+	# the stand-ins (pods pull IfNotPresent): start from none.
+	local imgs
+	imgs=$(dk images -q | sort -u)
+	[ -z "$imgs" ] || dk rmi -f $imgs >/dev/null
+
+	# 2. the registry with the stand-in images
+	rm -f "$RUNDIR/registry.addr"
+	nohup "$CACHE/registry/nodee2e-registry" -addr 127.0.0.1:0 -busybox /bin/busybox \
+		-agnhost "$DIR/images/agnhost" -nonewprivs "$DIR/images/nnp" -porter-dir "$DIR/images/porter" \
+		-agnhost-extra "$DIR/images/agnhost-extra" \
+		-ready-file "$RUNDIR/registry.addr" >"$report/registry.log" 2>&1 </dev/null &
+	echo $! >"$RUNDIR/registry.pid"
+	for _ in $(seq 1 300); do [ -s "$RUNDIR/registry.addr" ] && break; alive "$RUNDIR/registry.pid" || break; sleep 0.2; done
+	[ -s "$RUNDIR/registry.addr" ] || { cat "$report/registry.log" >&2; return 1; }
+	local regaddr
+	regaddr=$(cat "$RUNDIR/registry.addr")
+	log "registry on $regaddr"
+
+	# kubelet wants its cgroupRoot to exist in every hierarchy (cgroup v1);
+	# cpuset needs cpus and mems before anything can join it.
+	local c
+	[ "$CGROUP_ROOT" = / ] || for c in /sys/fs/cgroup/*/; do
+		[ -f "$c/cgroup.procs" ] && [ ! -f "$c/cgroup.controllers" ] || continue
+		mkdir -p "$c${CGROUP_ROOT#/}"
+		if [ -f "$c/cpuset.cpus" ]; then
+			cat "$c/cpuset.cpus" >"$c${CGROUP_ROOT#/}/cpuset.cpus"
+			cat "$c/cpuset.mems" >"$c${CGROUP_ROOT#/}/cpuset.mems"
+		fi
+	done
+
+	# 3. the kubelet config (the suite adds its own fields on top)
+	cat >"$work/kubelet-base.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: $CGROUP_ROOT
+podCIDR: 10.100.0.0/24
+volumeStatsAggPeriod: 10s
+fileCheckFrequency: 10s
+serializeImagePulls: false
+evictionPressureTransitionPeriod: 30s
+evictionHard:
+  memory.available: "1Mi"
+  nodefs.available: "1%"
+  nodefs.inodesFree: "1%"
+  imagefs.available: "1%"
+  imagefs.inodesFree: "1%"
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+EOF
+
+	# 4. dockercri
+	rm -f "$CSOCK"
+	nohup "$REPO/bin/dockercri" --container-runtime-endpoint "unix://$CSOCK" \
+		--docker-endpoint "unix://$DSOCK" --root-directory "$STATE/dockercri" \
+		--network-plugin= --kubelet-config "$work/kubelet-base.yaml" \
+		--registry-mirror "registry.k8s.io=$regaddr" --registry-mirror "docker.io=$regaddr" \
+		--log-level "${DOCKERCRI_LOG_LEVEL:-debug}" >"$report/dockercri.log" 2>&1 </dev/null &
+	echo $! >"$RUNDIR/dockercri.pid"
+	for _ in $(seq 1 100); do [ -S "$CSOCK" ] && break; alive "$RUNDIR/dockercri.pid" || break; sleep 0.1; done
+	[ -S "$CSOCK" ] || { tail -20 "$report/dockercri.log" >&2; return 1; }
+	log "dockercri on unix://$CSOCK"
+
+	# 5. PATH without systemd-run (PID 1 is not systemd here) or journalctl
+	local path="$work/path" d f
+	rm -rf "$path"
+	mkdir -p "$path"
+	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+		for f in "$d"/*; do
+			case ${f##*/} in systemd-run | journalctl) continue ;; esac
+			[ -e "$path/${f##*/}" ] || ln -s "$f" "$path/${f##*/}"
+		done
+	done
+
+	# 6. the suite
+	local skip=$SKIP
+	if [ -z "${NODE_E2E_NO_SKIP_FILE:-}" ] && [ -f "$REPO/e2e/node_e2e_skip.txt" ]; then
+		local extra
+		extra=$(grep -v '^[[:space:]]*#' "$REPO/e2e/node_e2e_skip.txt" | sed '/^[[:space:]]*$/d' | paste -sd'|')
+		[ -n "$extra" ] && skip="${skip:+$skip|}$extra"
+	fi
+	# These specs look for kubepods right under the root cgroup
+	# (cm.RootCgroupName), whatever kubelet's cgroupRoot says.
+	if [ "$CGROUP_ROOT" != / ]; then
+		skip="${skip:+$skip|}Kubelet Cgroup Manager"
+	fi
+	log "focus: $FOCUS"
+	log "skip:  $skip"
+	log "report: $report"
+	cd "$work"
+	rm -rf "$work"/static-pods* "$work/kubelet.conf.d"
+	local rc=0
+	set +e
+	local suite=(--report-dir="$report" --prepull-images=false
+		--container-runtime-endpoint="unix://$CSOCK" --image-service-endpoint="unix://$CSOCK"
+		--container-runtime-process-name=dockercri --container-runtime-pid-file="$RUNDIR/dockercri.pid"
+		--node-name="$(hostname)" --dns-domain=cluster.local
+		--kubelet-config-file="$work/kubelet-base.yaml"
+		--kubelet-flags="--cluster-domain=cluster.local --system-cgroups= --kubelet-cgroups= --runtime-cgroups="
+		"$@")
+	if [ "${PROCS:-1}" -gt 1 ]; then
+		# ginkgo's CLI runs PROCS copies; process 1 starts the services.
+		PATH="$path" "$BIN/ginkgo" --procs="$PROCS" --no-color -v \
+			--focus="$FOCUS" ${skip:+--skip="$skip"} --timeout="${TIMEOUT:-50m}" \
+			--output-dir="$report" --junit-report=junit.xml --json-report=report.json \
+			"$BIN/e2e_node.test" -- "${suite[@]}" >"$report/e2e.log" 2>&1 &
+	else
+		PATH="$path" "$BIN/e2e_node.test" --ginkgo.no-color --ginkgo.v \
+			--ginkgo.focus="$FOCUS" ${skip:+--ginkgo.skip="$skip"} \
+			--ginkgo.timeout="${TIMEOUT:-50m}" \
+			--ginkgo.junit-report="$report/junit.xml" --ginkgo.json-report="$report/report.json" \
+			"${suite[@]}" >"$report/e2e.log" 2>&1 &
+	fi
+	echo $! >"$RUNDIR/e2e.pid"
+	wait $! || rc=$?
+	set -e
+	rm -f "$RUNDIR/e2e.pid"
+	log "e2e_node.test exit $rc after $((SECONDS - start))s; $(grep -E '^(Ran|PASS|FAIL)' "$report/e2e.log" | tr '\n' ' ')"
+	tail -n 40 "$report/e2e.log" | grep -E 'Ran [0-9]+|Passed|\[FAIL\]' >&2 || true
+	return $rc
+}
+
+# main is called on the last line, so bash has read the whole file before
+# anything runs (editing the script during a run cannot change it).
+main() {
+	case "${1:-}" in
+	build) build ;;
+	bin) echo "$BIN" ;;
+	dry-run)
+		shift
+		dryrun "$@"
+		;;
+	run)
+		shift
+		run "$@"
+		;;
+	*)
+		echo "usage: $0 build|bin|dry-run|run" >&2
+		exit 2
+		;;
+	esac
+}
+main "$@"; exit $?
