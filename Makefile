@@ -30,7 +30,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 UNITDIR   ?= /etc/systemd/system
 
-.PHONY: all build run test unit fuzz e2e critest soak lint fmt bench docker tools image install clean e2e-next critest-next
+.PHONY: all build run test unit fuzz e2e critest soak lint fmt bench docker tools image install clean e2e-next critest-next test-cgroupv2
 
 all: build
 
@@ -51,8 +51,8 @@ run: docker build
 	$(BIN) --container-runtime-endpoint $(ENDPOINT) $(RUN_FLAGS)
 
 # test: everything CI runs: lint, unit tests, e2e tests and CRI conformance on
-# both engines, and the benchmark on a tiny N (it must run; its timings are not
-# judged here).
+# both engines, the cgroup v2 + systemd e2e subset in the QEMU guest, and the
+# benchmark on a tiny N (it must run; its timings are not judged here).
 test: lint unit fuzz e2e critest e2e-next critest-next test-cgroupv2 bench-smoke
 
 e2e-next:
@@ -107,6 +107,14 @@ test-cgroupv2: build tools
 	CGO_ENABLED=0 $(GO) test -c -trimpath -o $(GUEST_DIR)/e2e.test ./e2e/
 	cp $(BIN) bin/crictl $(GUEST_DIR)/
 	hack/guest-v2-e2e.sh $(GUEST_DIR)
+
+# node-e2e: kubelet's own node e2e suite (k8s.io/kubernetes/test/e2e_node,
+# v1.37.2) against dockercri on a private dockerd (docs/node-e2e.md). Not in
+# make test: a broad focus takes 15-60 min here. FOCUS, SKIP, PROCS, TIMEOUT
+# and REPORT_DIR pass through (JUnit and JSON reports land in bin/node-e2e/).
+.PHONY: node-e2e
+node-e2e: build
+	hack/node-e2e.sh run
 
 # tools: crictl and critest (kubernetes-sigs/cri-tools), pinned in
 # hack/tools/go.mod and built from the Go module proxy.
