@@ -20,6 +20,15 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 	if err != nil {
 		return nil, err
 	}
+	// A start and its pod's stop or removal do not overlap: runc joining
+	// the namespaces of a pause container that is exiting fails in ways
+	// Docker reports as anything (a 400 on Docker 29). After the stop, the
+	// start finds the sandbox not running (startError: FailedPrecondition).
+	unlock, err := s.pods.shared(ctx, in.Config.Labels[translate.LabelSandboxID])
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := s.startRecorded(ctx, in.ID); err != nil {
 		return nil, s.startError(ctx, in, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func TestKeyedLockOrders(t *testing.T) {
@@ -83,4 +84,36 @@ func TestKeyedLockExclusiveHoldersDoNotDeadlock(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Empty(t, k.locks)
+}
+
+// TestStartContainerWaitsForItsPodsStop: a StartContainer does not run
+// while its pod is being stopped or removed (the exclusive pod lock).
+func TestStartContainerWaitsForItsPodsStop(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	cfg := env.sandboxConfig()
+	sb, err := env.svc.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	require.NoError(t, err)
+	c, err := env.svc.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sb.PodSandboxId, Config: containerConfig(), SandboxConfig: cfg})
+	require.NoError(t, err)
+
+	unlock, err := env.svc.pods.exclusive(ctx, sb.PodSandboxId)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.ContainerId})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("StartContainer ran while its pod was held exclusively: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	unlock()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("StartContainer did not proceed after the pod's lock was released")
+	}
 }
