@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,7 +143,7 @@ func (b *bench) connectDaemon(ctx context.Context) error {
 	b.conn = conn
 	b.rt, b.is = runtimeapi.NewRuntimeServiceClient(conn), runtimeapi.NewImageServiceClient(conn)
 	if b.pid == 0 {
-		if b.pid, err = peerPID(endpoint); err != nil {
+		if b.pid, err = hostprobe.PeerPID(strings.TrimPrefix(endpoint, "unix://")); err != nil {
 			return fmt.Errorf("finding dockercri's PID: %w", err)
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -154,30 +152,4 @@ func dialCRI(ctx context.Context, endpoint string, alive func() error) (*grpc.Cl
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// peerPID finds the PID of the process serving a unix socket (SO_PEERCRED),
-// for a daemon the bench did not start.
-func peerPID(endpoint string) (int, error) {
-	path := strings.TrimPrefix(endpoint, "unix://")
-	c, err := net.DialTimeout("unix", path, 5*time.Second)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	raw, err := c.(*net.UnixConn).SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var cred *unix.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return 0, err
-	}
-	if cerr != nil {
-		return 0, cerr
-	}
-	return int(cred.Pid), nil
 }
