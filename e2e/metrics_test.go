@@ -29,15 +29,7 @@ func TestPodSandboxMetrics(t *testing.T) {
 
 	var pod *runtimeapi.PodSandboxMetrics
 	require.True(t, eventually(20*time.Second, func() bool {
-		resp, err := rs.ListPodSandboxMetrics(testCtx(t), &runtimeapi.ListPodSandboxMetricsRequest{})
-		if err != nil {
-			return false
-		}
-		for _, p := range resp.PodMetrics {
-			if p.PodSandboxId == sb {
-				pod = p
-			}
-		}
+		pod = podMetricsOf(t, rs, sb)
 		return pod != nil && value(pod, ctr, "container_memory_working_set_bytes") > 20<<20
 	}), "working set metric never showed the 20 MiB")
 
@@ -97,15 +89,7 @@ func TestThrottlingAndOOMMetrics(t *testing.T) {
 
 	var pod *runtimeapi.PodSandboxMetrics
 	require.True(t, eventually(30*time.Second, func() bool {
-		resp, err := rs.ListPodSandboxMetrics(testCtx(t), &runtimeapi.ListPodSandboxMetricsRequest{})
-		if err != nil {
-			return false
-		}
-		for _, p := range resp.PodMetrics {
-			if p.PodSandboxId == sb {
-				pod = p
-			}
-		}
+		pod = podMetricsOf(t, rs, sb)
 		return pod != nil && value(pod, busy, "container_cpu_cfs_throttled_periods_total") > 0 &&
 			value(pod, oom, "container_oom_events_total") > 0
 	}), "throttling or the OOM kill never showed: busy throttled=%d oom events=%d",
@@ -127,4 +111,19 @@ func TestThrottlingAndOOMMetrics(t *testing.T) {
 	} else {
 		assert.GreaterOrEqual(t, written, uint64(8<<20), "the 8 MiB written with fsync")
 	}
+}
+
+// podMetricsOf is one pod's entry in ListPodSandboxMetrics (nil when the
+// call fails or the pod is not listed).
+func podMetricsOf(t *testing.T, rs runtimeapi.RuntimeServiceClient, sb string) *runtimeapi.PodSandboxMetrics {
+	resp, err := rs.ListPodSandboxMetrics(testCtx(t), &runtimeapi.ListPodSandboxMetricsRequest{})
+	if err != nil {
+		return nil
+	}
+	for _, p := range resp.PodMetrics {
+		if p.PodSandboxId == sb {
+			return p
+		}
+	}
+	return nil
 }
