@@ -150,6 +150,27 @@ func TestOOMKilledReason(t *testing.T) {
 	assert.Equal(t, int32(137), st.GetExitCode())
 }
 
+// TestOOMKilledAfterDaemonRestart: a container that was running when
+// dockercri restarted and is OOM-killed afterwards still reports
+// OOMKilled (on cgroup v2, where Docker 20.10 misses the kill, the new
+// dockercri must watch the containers it finds running).
+func TestOOMKilledAfterDaemonRestart(t *testing.T) {
+	d1 := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d1)
+	id := runContainer(t, d1, sb, sbCfg,
+		withShell(`while [ ! -f /go ]; do sleep 0.1; done; x=a; while true; do x="$x$x"; done`),
+		withResources(&runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 32 << 20, MemorySwapLimitInBytes: 32 << 20}))
+	d1.stop(t)
+
+	d2 := startDaemon(t, withRootDir(d1.rootDir))
+	registerSandboxCleanup(t, d2, sb, sbCfg)
+	_, _, err := d2.runtime.ExecSync(testCtx(t), id, []string{"touch", "/go"}, 10*time.Second)
+	require.NoError(t, err)
+	st := waitContainerState(t, d2, id, runtimeapi.ContainerState_CONTAINER_EXITED, time.Minute)
+	assert.Equal(t, "OOMKilled", st.GetReason())
+	assert.Equal(t, int32(137), st.GetExitCode())
+}
+
 // TestConcurrentRunPodSandboxSameName: of N concurrent RunPodSandbox calls
 // for one pod, exactly one succeeds and the others get AlreadyExists.
 func TestConcurrentRunPodSandboxSameName(t *testing.T) {

@@ -26,6 +26,7 @@ type testEnv struct {
 	engine *dockertest.Engine
 	root   string
 	logDir string
+	set    envSettings
 }
 
 // envSettings is what a testEnv is built from.
@@ -74,7 +75,22 @@ func newTestEnv(t testing.TB, opts ...envOpt) *testEnv {
 	svc, err := newTestService(t, set.cfg, engine, set.host)
 	require.NoError(t, err)
 	svc.Start(context.Background())
-	return &testEnv{svc: svc, engine: engine, root: root, logDir: filepath.Join(t.TempDir(), "pods")}
+	return &testEnv{svc: svc, engine: engine, root: root, logDir: filepath.Join(t.TempDir(), "pods"), set: set}
+}
+
+// restart closes the env's service and starts a new one on the same engine
+// and state directory, as a restarted dockercri; deps adjusts its Deps.
+func (e *testEnv) restart(t testing.TB, deps func(*Deps)) {
+	t.Helper()
+	e.svc.Close()
+	d := Deps{Engine: e.engine, Host: e.set.host}
+	if deps != nil {
+		deps(&d)
+	}
+	svc, err := newTestServiceWith(t, e.set.cfg, d)
+	require.NoError(t, err)
+	svc.Start(context.Background())
+	e.svc = svc
 }
 
 func (e *testEnv) checkpointPath(id string) string { return filepath.Join(e.root, "sandbox", id) }

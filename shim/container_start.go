@@ -65,6 +65,27 @@ func (s *Service) watchOOMKills(ctx context.Context, id string) {
 	})
 }
 
+// resumeOOMWatches starts the OOM watch of every CRI container that was
+// already running when dockercri started (a restart or upgrade of the
+// daemon): their later OOM kills are reported as for containers started
+// since. A kill that happened while no dockercri ran is still counted if
+// the container's cgroup outlived it (memory.events keeps the count).
+func (s *Service) resumeOOMWatches(ctx context.Context) error {
+	if !s.stats.v2 {
+		return nil
+	}
+	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeContainer)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		if list[i].State == "running" {
+			s.watchOOMKills(ctx, list[i].ID)
+		}
+	}
+	return nil
+}
+
 // startError classifies a failed start. Docker reports a container that
 // cannot start because its sandbox is gone or stopped in several ways (a
 // 409, a 500, or runc failing to enter the sandbox's namespaces): when the

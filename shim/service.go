@@ -16,6 +16,7 @@ import (
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/internal/owner"
+	"github.com/dockercri/dockercri/stats"
 	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -102,6 +103,9 @@ type Deps struct {
 	Streams StreamServer
 	// Logs writes kubelet's CRI log files; nil writes none.
 	Logs *containerlog.Manager
+	// Cgroups reads cgroups and /proc for stats and OOM watches; nil reads
+	// the host's (/sys/fs/cgroup, /proc).
+	Cgroups *stats.Reader
 }
 
 // New builds the service.
@@ -118,7 +122,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cfg: cfg, engine: deps.Engine, host: deps.Host, containers: containers,
 		net: deps.Network, streams: deps.Streams, logs: deps.Logs,
 		checkpoints: cps, names: newRegistrar(), pods: newKeyedLock(),
-		stats: newStatsCollector(containers), bg: owner.New(context.Background()),
+		stats: newStatsCollector(containers, deps.Cgroups), bg: owner.New(context.Background()),
 		startedAt: time.Now(),
 	}, nil
 }
@@ -139,7 +143,7 @@ const engineStartupTimeout = 2 * time.Minute
 
 // engineStartup records Docker's cgroup driver and runtimes, makes sure
 // the sandbox image exists, settles what a killed predecessor left
-// (reconcile) and resumes the CRI log followers. It runs once to the end:
+// (reconcile) and resumes the CRI log followers and OOM watches. It runs once to the end:
 // a call after it succeeded does nothing; one that failed is retried by
 // the next (every event-stream connection tries).
 func (s *Service) engineStartup(ctx context.Context) error {
@@ -160,6 +164,9 @@ func (s *Service) engineStartup(ctx context.Context) error {
 	}
 	if err := s.resumeLogs(ctx); err != nil {
 		return fmt.Errorf("resuming container logs: %w", err)
+	}
+	if err := s.resumeOOMWatches(ctx); err != nil {
+		return fmt.Errorf("resuming OOM watches: %w", err)
 	}
 	s.startupDone = true
 	return nil

@@ -40,8 +40,10 @@ type cgroupInfo struct {
 	upper string
 }
 
-func newStatsCollector(containers *store.Containers) *statsCollector {
-	r := stats.NewReader()
+func newStatsCollector(containers *store.Containers, r *stats.Reader) *statsCollector {
+	if r == nil {
+		r = stats.NewReader()
+	}
 	return &statsCollector{reader: r, disk: stats.NewDiskCache(30 * time.Second), containers: containers, v2: r.IsV2()}
 }
 
