@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# node-e2e.sh build|bin|dry-run|run — kubelet and Kubernetes' own node e2e suite
+# node-e2e.sh build|bin|dry-run|run|summary — kubelet and Kubernetes' own node e2e suite
 # (test/e2e_node) built from the Go module proxy, for running kubelet's
 # conformance tests against dockercri (docs/node-e2e.md).
 #
@@ -39,7 +39,10 @@
 #            TIMEOUT (ginkgo timeout, default 50m), PROCS (parallel ginkgo
 #            processes through the ginkgo CLI, default 1) and REPORT_DIR
 #            (default bin/node-e2e/<date>) tune it; extra args go to
-#            e2e_node.test.
+#            e2e_node.test. It ends with a summary line (specs run, passed,
+#            failed, skipped by the spec, not selected) and the failed specs;
+#            the JUnit and JSON reports stay in the report directory.
+#   summary JUNIT  the summary line of an earlier run's junit.xml.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.37.2}
@@ -710,7 +713,35 @@ EOF
 	rm -f "$RUNDIR/e2e.pid"
 	log "e2e_node.test exit $rc after $((SECONDS - start))s; $(grep -E '^(Ran|PASS|FAIL)' "$report/e2e.log" | tr '\n' ' ')"
 	tail -n 40 "$report/e2e.log" | grep -E 'Ran [0-9]+|Passed|\[FAIL\]' >&2 || true
+	if [ -f "$report/junit.xml" ]; then
+		log "summary: $(summary "$report/junit.xml") in $((SECONDS - start))s; JUnit: $report/junit.xml"
+		grep -o '<testcase name="\[It\][^"]*" classname="[^"]*" status="\(failed\|panicked\|timedout\|interrupted\|aborted\)"' "$report/junit.xml" |
+			sed 's/^<testcase name="\[It\] \(.*\)" classname=.*status="\(.*\)"$/  \2: \1/' >&2 || true
+	fi
 	return $rc
+}
+
+# summary JUNIT prints one line of counts from ginkgo's JUnit report: specs
+# run (passed, failed, skipped by the spec itself, e.g. a runtime feature
+# the runtime says it lacks) and specs not selected by FOCUS/SKIP. Suite
+# nodes (BeforeSuite, ...) that failed are counted apart.
+summary() {
+	awk '
+	/<testcase / {
+		spec = index($0, "<testcase name=\"[It]") > 0
+		st = $0; sub(/.*status="/, "", st); sub(/".*/, "", st)
+		if (!spec) { if (st != "passed" && st != "skipped") suite++; next }
+		if (st == "passed") passed++
+		else if (st == "skipped") pending = 1
+		else failed++
+		next
+	}
+	pending && /<skipped message="skipped - / { selfskip++; pending = 0; next }
+	pending && /<skipped / { filtered++; pending = 0; next }
+	END {
+		printf "%d specs run: %d passed, %d failed, %d skipped themselves; %d not selected", passed + failed + selfskip, passed, failed, selfskip, filtered
+		if (suite) printf "; %d suite node(s) failed", suite
+	}' "$1"
 }
 
 # main is called on the last line, so bash has read the whole file before
@@ -719,6 +750,7 @@ main() {
 	case "${1:-}" in
 	build) build ;;
 	bin) echo "$BIN" ;;
+	summary) echo "$(summary "$2")" ;;
 	dry-run)
 		shift
 		dryrun "$@"
@@ -728,7 +760,7 @@ main() {
 		run "$@"
 		;;
 	*)
-		echo "usage: $0 build|bin|dry-run|run" >&2
+		echo "usage: $0 build|bin|dry-run|run|summary JUNIT" >&2
 		exit 2
 		;;
 	esac
