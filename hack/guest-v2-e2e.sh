@@ -4,7 +4,9 @@
 # hack/guest-v2.sh (Debian 12, systemd, docker.io 20.10). DIR must hold
 # dockercri, crictl and e2e.test (make test-cgroupv2 puts them there); the
 # guest runs them against its own dockerd and the result comes back in
-# DIR/result.log. GUEST_E2E_RUN overrides the test selection.
+# DIR/result.log. GUEST_E2E_RUN overrides the test selection, GUEST_E2E_ENV
+# adds environment (VAR=value ..., $PWD is DIR in the guest) and
+# GUEST_E2E_TIMEOUT the go test timeout (30m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$1
@@ -13,8 +15,9 @@ for f in dockercri crictl e2e.test; do
 done
 # What a cgroup v2 + systemd node changes: the cgroup driver and slices,
 # resources and swap in memory.max/memory.swap.max, stats and metrics from
-# cgroup v2 files, pod cgroups as slices, the start-up namespace checks.
-run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind)$'}
+# cgroup v2 files, pod cgroups as slices, the start-up namespace checks,
+# and the container deployment of docs/deploy.md (privileged works here).
+run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind|TestImageDeployment)$'}
 # systemd's DefaultIOAccounting=yes (what a node that wants block I/O stats
 # sets) turns the io controller on for Docker's scopes, so io.stat exists
 # and the I/O metrics are asserted here, not only logged.
@@ -24,8 +27,9 @@ mkdir -p /etc/systemd/system.conf.d
 printf '[Manager]\nDefaultIOAccounting=yes\n' >/etc/systemd/system.conf.d/io-accounting.conf
 systemctl daemon-reexec
 echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup), Docker \$(docker info --format '{{.ServerVersion}} cgroup driver {{.CgroupDriver}}, cgroup v{{.CgroupVersion}}'), system.slice controllers: \$(cat /sys/fs/cgroup/system.slice/cgroup.subtree_control)"
-export DOCKERCRI_E2E=1 DOCKERCRI_E2E_EXPECT_IO=1 DOCKERCRI_BIN=\$PWD/dockercri CRICTL=\$PWD/crictl
-./e2e.test -test.v -test.count=1 -test.timeout 30m -test.run '$run' 2>&1
+export DOCKERCRI_E2E=1 DOCKERCRI_E2E_EXPECT_IO=1 DOCKERCRI_BIN=\$PWD/dockercri CRICTL=\$PWD/crictl DOCKERCRI_E2E_DOCKERFILE=\$PWD/Dockerfile
+${GUEST_E2E_ENV:+export $GUEST_E2E_ENV}
+./e2e.test -test.v -test.count=1 -test.timeout ${GUEST_E2E_TIMEOUT:-30m} -test.run '$run' 2>&1
 RUN
 rm -f "$dir/result.log" "$dir/exit-code"
 hack/guest-v2.sh image
