@@ -18,7 +18,9 @@
 #            FOCUS and SKIP override the defaults below.
 #   run      runs the suite for real against dockercri on a private stack
 #            of its own, torn down on exit (also on failure or ^C):
-#              - a dockerd (Debian's) on $RUNDIR/docker.sock, data root
+#              - a dockerd (Debian's; ENGINE=next: the current Docker of
+#                hack/engine-next.sh with a containerd of its own) on
+#                $RUNDIR/docker.sock, data root
 #                $STATE/docker, exec root $RUNDIR/exec, its own bridge
 #                $BRIDGE ($BRIDGE_CIDR), no iptables rules of its own
 #                (FORWARD ACCEPT rules for the bridge are added/removed),
@@ -36,6 +38,8 @@
 #                fire) and --system-cgroups= so host processes stay put.
 #            The host sysctls kubelet sets at start are saved and restored.
 #            FOCUS, SKIP (default: SKIP plus e2e/node_e2e_skip.txt),
+#            FEATURE_GATES (kubelet's and the suite's, default
+#            PodAndContainerStatsFromCRI=true; empty for none),
 #            TIMEOUT (ginkgo timeout, default 50m), PROCS (parallel ginkgo
 #            processes through the ginkgo CLI, default 1) and REPORT_DIR
 #            (default bin/node-e2e/<date>) tune it; extra args go to
@@ -164,6 +168,14 @@ STATE=${NODE_E2E_STATE:-/var/lib/dockercri-node-e2e}
 BRIDGE=${NODE_E2E_BRIDGE:-dcri-ne0}
 BRIDGE_CIDR=${NODE_E2E_BRIDGE_CIDR:-172.31.0.1/16}
 CGROUP_ROOT=${NODE_E2E_CGROUP_ROOT:-/dcri-node-e2e}
+# ENGINE: debian (Debian's docker.io 20.10) or next (the current Docker,
+# hack/engine-next.sh; the Docker 29 issue).
+ENGINE=${ENGINE:-debian}
+case $ENGINE in 20.10 | debian) ENGINE=debian ;; next) ;; *)
+	echo "node-e2e: ENGINE must be debian (or 20.10) or next" >&2
+	exit 2
+	;;
+esac
 DSOCK="$RUNDIR/docker.sock"
 CSOCK="$RUNDIR/dockercri.sock"
 # Host sysctls kubelet's container manager sets at start-up
@@ -276,8 +288,37 @@ func read(p string) []byte {
 const passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nuser-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh\n"
 const group = "root:x:0:\nnogroup:x:65534:\nuser-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image\n"
 
+// nmeter stands in for the busybox applet Debian's busybox-static lacks;
+// the Containers Lifecycle specs time their containers with it.
+const nmeter = `#!/bin/sh
+# nmeter stand-in (node e2e images): Debian's busybox-static has no nmeter
+# applet, and the specs read a time of day with milliseconds from
+# "nmeter -d0 '%3t'". Only %t, %Nt (N decimals) and plain text are done.
+d=1000
+while getopts d: o; do
+	case $o in d) d=$OPTARG ;; *) exit 1 ;; esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { echo "usage: nmeter [-d MSEC] FORMAT" >&2; exit 1; }
+while :; do
+	t=$EPOCHREALTIME
+	s=${t%.*} f=${t#*.}000000
+	out= rest=$1
+	while [ -n "$rest" ]; do
+		case $rest in
+		%t*) out="$out$(date -d "@$s" +%H:%M:%S)" rest=${rest#%t} ;;
+		%[1-6]t*) out="$out$(date -d "@$s" +%H:%M:%S).$(echo "$f" | cut -c"1-${rest:1:1}")" rest=${rest#%?t} ;;
+		%*) echo "nmeter (stand-in): only %t and %Nt are supported, not: $1" >&2; exit 1 ;;
+		*) lit=${rest%%\%*} && out="$out$lit" rest=${rest#"$lit"} ;;
+		esac
+	done
+	echo "$out" || exit 0
+	[ "$d" -gt 0 ] && usleep $((d * 1000))
+done
+`
+
 // busyboxFiles: Debian's busybox-static at /bin/busybox with every applet
-// linked at its usual place.
+// linked at its usual place, and /bin/nmeter (a sh stand-in).
 func busyboxFiles(bb string) []file {
 	fs := []file{
 		{name: "bin/", mode: 0o755}, {name: "sbin/", mode: 0o755}, {name: "usr/", mode: 0o755},
@@ -304,6 +345,9 @@ func busyboxFiles(bb string) []file {
 			seen[b] = true
 			fs = append(fs, file{name: b, link: "/bin/busybox"})
 		}
+	}
+	if !seen["bin/nmeter"] && !seen["usr/bin/nmeter"] {
+		fs = append(fs, file{name: "bin/nmeter", mode: 0o755, data: []byte(nmeter)})
 	}
 	return fs
 }
@@ -392,6 +436,24 @@ func main() {
 		cfg := v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}}
 		push(e2e+"agnhost:2.66.1", cfg, ls...)
 		push(e2e+"agnhost:2.55", cfg, ls...)
+	}
+	// kitten: the image the image-volume specs mount ([Feature:ImageVolume],
+	// engines with image volumes: Docker 29). The specs read /data.json
+	// (naming kitten.jpg), /etc/os-release (upstream's is Alpine's, and
+	// the spec looks for "Alpine Linux") and /etc/passwd through the volume.
+	kitten := layer([]file{{name: "etc/", mode: 0o755},
+		{name: "data.json", mode: 0o644, data: []byte(`{"image": "kitten.jpg", "stand-in": "dockercri node e2e"}` + "\n")},
+		{name: "kitten.jpg", mode: 0o644, data: []byte("stand-in for the upstream image's kitten.jpg\n")},
+		{name: "etc/os-release", mode: 0o644, data: []byte("NAME=\"Alpine Linux\"\nID=alpine\nPRETTY_NAME=\"stand-in with the upstream kitten image's os-release name\"\n")}})
+	push(e2e+"kitten:1.8", v1.Config{Cmd: []string{"sh"}}, bbl, kitten)
+	if *extra != "" {
+		// glibc-dns-testing: specs run "hostname -f", which must resolve
+		// through glibc's NSS (/etc/hosts that kubelet writes). Here hostname
+		// is Debian's dynamically linked busybox (from the agnhost extras,
+		// whose sh also looks commands up in PATH), not the static one.
+		glibc := layer([]file{{name: "bin/hostname", link: "/bin/busybox-dyn"},
+			{name: "etc/nsswitch.conf", mode: 0o644, data: []byte("hosts: files dns\n")}})
+		push(e2e+"glibc-dns-testing:2.1.1", v1.Config{Cmd: []string{"sh"}}, bbl, layer(dirFiles(*extra)), glibc)
 	}
 	if *nnp != "" {
 		push(e2e+"nonewprivs:1.4", v1.Config{Entrypoint: []string{"/usr/local/bin/nnp"}, User: "1000"}, bbl,
@@ -485,6 +547,31 @@ images() { # the stand-in binaries and the registry program
 	}
 }
 
+# start_containerd BIN REPORT starts BIN/containerd (ENGINE=next) on
+# $RUNDIR/containerd/containerd.sock, root $STATE/containerd.
+start_containerd() {
+	local bin=$1 report=$2 sock="$RUNDIR/containerd/containerd.sock"
+	mkdir -p "$RUNDIR/containerd" "$STATE/containerd"
+	cat >"$RUNDIR/containerd.toml" <<EOF
+version = 3
+root = "$STATE/containerd"
+state = "$RUNDIR/containerd/state"
+[grpc]
+  address = "$sock"
+[ttrpc]
+  address = "$sock.ttrpc"
+[debug]
+  address = "$RUNDIR/containerd/debug.sock"
+EOF
+	rm -f "$sock"
+	PATH="$bin:$PATH" nohup "$bin/containerd" --config "$RUNDIR/containerd.toml" \
+		>"$report/containerd.log" 2>&1 </dev/null &
+	echo $! >"$RUNDIR/containerd.pid"
+	for _ in $(seq 1 100); do [ -S "$sock" ] && return 0; alive "$RUNDIR/containerd.pid" || break; sleep 0.1; done
+	tail -20 "$report/containerd.log" >&2
+	return 1
+}
+
 teardown() {
 	local rc=$?
 	set +e
@@ -510,6 +597,7 @@ teardown() {
 	stoppid "$RUNDIR/dockercri.pid" 30
 	rm -rf "${STATE:?}/dockercri" # checkpoints of the sandboxes removed above
 	stoppid "$RUNDIR/dockerd.pid" 60
+	stoppid "$RUNDIR/containerd.pid" 30
 	stoppid "$RUNDIR/registry.pid" 10
 	# kubelet's volume mounts (tmpfs for secrets, projected, emptyDir) and
 	# the bind mount of /var/lib/kubelet onto itself
@@ -554,7 +642,7 @@ run() {
 	local report=${REPORT_DIR:-$REPO/bin/node-e2e/$stamp}
 	local work="$DIR/run"
 	mkdir -p "$report" "$RUNDIR/exec" "$STATE/docker" "$STATE/dockercri" "$work"
-	if alive "$RUNDIR/dockerd.pid" || alive "$RUNDIR/dockercri.pid" || alive "$RUNDIR/e2e.pid"; then
+	if alive "$RUNDIR/dockerd.pid" || alive "$RUNDIR/containerd.pid" || alive "$RUNDIR/dockercri.pid" || alive "$RUNDIR/e2e.pid"; then
 		log "a run is already going (pid files in $RUNDIR)"
 		return 1
 	fi
@@ -581,9 +669,24 @@ run() {
 	for dir in -i -o; do
 		iptables -C FORWARD "$dir" "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 "$dir" "$BRIDGE" -j ACCEPT
 	done
+	# ENGINE=next: the current Docker (hack/engine-next.sh's build: dockerd
+	# 29 with the containerd image store, containerd 2, runc) with a
+	# containerd of its own and its own data root, so the image store is
+	# containerd's and not a graph driver's left by a 20.10 run.
+	local dockerd=dockerd engine_path=$PATH data_root="$STATE/docker" engine_flags=()
+	if [ "$ENGINE" = next ]; then
+		"$REPO/hack/engine-next.sh" build >&2
+		local nbin
+		nbin=$("$REPO/hack/engine-next.sh" bin)
+		start_containerd "$nbin" "$report"
+		dockerd="$nbin/dockerd" engine_path="$nbin:$PATH" data_root="$STATE/docker-next"
+		engine_flags=(--containerd "$RUNDIR/containerd/containerd.sock")
+		ENGINE_CONTAINERD_ROOT="$STATE/containerd" # where ImageFsInfo finds the snapshots
+	fi
+	mkdir -p "$data_root"
 	rm -f "$DSOCK" "$RUNDIR/dockerd.pid.engine"
-	nohup dockerd --host "unix://$DSOCK" --data-root "$STATE/docker" --exec-root "$RUNDIR/exec" \
-		--pidfile "$RUNDIR/dockerd.pid.engine" --bridge "$BRIDGE" \
+	PATH="$engine_path" nohup "$dockerd" --host "unix://$DSOCK" --data-root "$data_root" --exec-root "$RUNDIR/exec" \
+		--pidfile "$RUNDIR/dockerd.pid.engine" --bridge "$BRIDGE" "${engine_flags[@]}" \
 		--iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
 		--containerd-namespace dcri-node-e2e --containerd-plugins-namespace dcri-node-e2e-plugins \
 		--exec-opt native.cgroupdriver=cgroupfs --add-runtime test-handler=runc \
@@ -651,6 +754,7 @@ EOF
 		--docker-endpoint "unix://$DSOCK" --root-directory "$STATE/dockercri" \
 		--network-plugin= --kubelet-config "$work/kubelet-base.yaml" \
 		--registry-mirror "registry.k8s.io=$regaddr" --registry-mirror "docker.io=$regaddr" \
+		${ENGINE_CONTAINERD_ROOT:+--containerd-root "$ENGINE_CONTAINERD_ROOT"} \
 		--log-level "${DOCKERCRI_LOG_LEVEL:-debug}" >"$report/dockercri.log" 2>&1 </dev/null &
 	echo $! >"$RUNDIR/dockercri.pid"
 	for _ in $(seq 1 100); do [ -S "$CSOCK" ] && break; alive "$RUNDIR/dockercri.pid" || break; sleep 0.1; done
@@ -687,7 +791,12 @@ EOF
 	rm -rf "$work"/static-pods* "$work/kubelet.conf.d"
 	local rc=0
 	set +e
-	local suite=(--report-dir="$report" --prepull-images=false
+	# kubelet's cAdvisor has no Docker handler: it cannot label dockercri's
+	# containers, so pod and container stats and /metrics/cadvisor come
+	# from CRI (ListPodSandboxStats, ListPodSandboxMetrics), which dockercri
+	# serves. FEATURE_GATES overrides (empty: kubelet's defaults).
+	local gates=${FEATURE_GATES-PodAndContainerStatsFromCRI=true}
+	local suite=(--report-dir="$report" --prepull-images=false ${gates:+--feature-gates="$gates"}
 		--container-runtime-endpoint="unix://$CSOCK" --image-service-endpoint="unix://$CSOCK"
 		--container-runtime-process-name=dockercri --container-runtime-pid-file="$RUNDIR/dockercri.pid"
 		--node-name="$(hostname)" --dns-domain=cluster.local
@@ -722,7 +831,7 @@ EOF
 }
 
 # summary JUNIT prints one line of counts from ginkgo's JUnit report: specs
-# run (passed, failed, skipped by the spec itself, e.g. a runtime feature
+# selected (passed, failed, skipped by the spec itself, e.g. a runtime feature
 # the runtime says it lacks) and specs not selected by FOCUS/SKIP. Suite
 # nodes (BeforeSuite, ...) that failed are counted apart.
 summary() {
@@ -739,7 +848,7 @@ summary() {
 	pending && /<skipped message="skipped - / { selfskip++; pending = 0; next }
 	pending && /<skipped / { filtered++; pending = 0; next }
 	END {
-		printf "%d specs run: %d passed, %d failed, %d skipped themselves; %d not selected", passed + failed + selfskip, passed, failed, selfskip, filtered
+		printf "%d specs selected: %d passed, %d failed, %d skipped themselves; %d not selected", passed + failed + selfskip, passed, failed, selfskip, filtered
 		if (suite) printf "; %d suite node(s) failed", suite
 	}' "$1"
 }
