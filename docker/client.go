@@ -117,6 +117,13 @@ func (c *Client) RemoveContainer(ctx context.Context, id string) error {
 	return classify(err, "remove container %s", id)
 }
 
+// StatContainerPath stats path in the container's file system (Docker's
+// archive HEAD), which makes Docker mount the container's volumes.
+func (c *Client) StatContainerPath(ctx context.Context, id, path string) error {
+	_, err := c.api.ContainerStatPath(ctx, id, path)
+	return classify(err, "stat %s in container %s", path, id)
+}
+
 // InspectContainer returns the container's full state.
 func (c *Client) InspectContainer(ctx context.Context, id string) (container.InspectResponse, error) {
 	resp, err := c.api.ContainerInspect(ctx, id)

@@ -27,6 +27,10 @@ type Engine interface {
 	ListContainers(ctx context.Context, labels ...string) ([]container.Summary, error)
 	ContainerSummary(ctx context.Context, id string) (container.Summary, bool, error)
 	UpdateContainer(ctx context.Context, id string, res container.Resources) error
+	// StatContainerPath checks that path can be reached in the container's
+	// file system as Docker mounts it, its volumes and image mounts
+	// included (a created container's too: Docker mounts them for it).
+	StatContainerPath(ctx context.Context, id, path string) error
 
 	ListImages(ctx context.Context) ([]image.Summary, error)
 	ImagesDiskUsage(ctx context.Context) (int64, error)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,6 +84,27 @@ func TestImageVolume(t *testing.T) {
 	withImageMount(imageID, "/vol", "../etc")(cfg)
 	_, err = d.runtime.CreateContainer(testCtx(t), sb, cfg, sbCfg)
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+
+	// A sub path the image does not have fails CreateContainer (kubelet's
+	// CreateContainerError, as on containerd), not the start, and leaves
+	// no container behind.
+	before := podContainerCount(t, sbCfg)
+	cfg = newContainerConfig(sbCfg)
+	withImageMount(imageID, "/vol", "not-there")(cfg)
+	_, err = d.runtime.CreateContainer(testCtx(t), sb, cfg, sbCfg)
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	assert.Contains(t, err.Error(), "not-there")
+	assert.Equal(t, before, podContainerCount(t, sbCfg), "the failed create left a container")
+}
+
+// podContainerCount counts the Docker containers (any state) of a pod.
+func podContainerCount(t *testing.T, sbCfg *runtimeapi.PodSandboxConfig) int {
+	t.Helper()
+	list, err := dockerCli.ContainerList(testCtx(t), container.ListOptions{
+		All: true, Filters: filters.NewArgs(filters.Arg("name", "_"+sbCfg.GetMetadata().GetUid()+"_")),
+	})
+	require.NoError(t, err)
+	return len(list)
 }
 
 // TestCDIDevice: CRI CDI devices reach the engine's CDI registry on engines

@@ -2,7 +2,10 @@ package shim
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
+	"github.com/docker/docker/api/types/mount"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker"
@@ -68,8 +71,38 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 			s.rollbackContainer(ctx, id)
 		}
 	}()
+	if err := s.checkImageSubpaths(ctx, id, spec); err != nil {
+		return nil, err
+	}
 	if err := prepareLogFile(spec.Config.Labels[translate.LabelLogPath]); err != nil {
 		return nil, err
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
+}
+
+// checkImageSubpaths fails CreateContainer when an image volume's
+// image_sub_path does not exist in its image, as kubelet expects (the pod
+// waits in CreateContainerError, as on containerd). Docker checks the sub
+// path only when it mounts the container's file system, at start; a stat
+// of the mount's target makes it mount them now. One stat covers every
+// mount of the container.
+func (s *Service) checkImageSubpaths(ctx context.Context, id string, spec *translate.CreateSpec) error {
+	var target string
+	var subs []string
+	for _, m := range spec.HostConfig.Mounts {
+		if m.Type == mount.TypeImage && m.ImageOptions != nil && m.ImageOptions.Subpath != "" {
+			target = m.Target
+			subs = append(subs, fmt.Sprintf("%s from %s:%s", m.Target, m.Source, m.ImageOptions.Subpath))
+		}
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	// Docker answers the stat (a HEAD) without its reason.
+	err := s.engine.StatContainerPath(ctx, id, target)
+	if err == nil || ctx.Err() != nil || errdefs.Class(err) == errdefs.ErrUnavailable {
+		return err
+	}
+	return errdefs.InvalidArgument("image volumes of container %s cannot be mounted; is each image_sub_path in its image (%s)? %w",
+		spec.Name, strings.Join(subs, ", "), err)
 }

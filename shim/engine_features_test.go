@@ -150,3 +150,25 @@ func TestImageFsInfoReportsImageBytes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Eventually(t, func() bool { return e.engine.Calls("ImagesDiskUsage") == 2 }, 5*time.Second, 10*time.Millisecond)
 }
+
+// TestCreateContainerChecksImageSubpaths: a container with an image
+// volume's sub path has Docker mount its file system once at create (a
+// stat of the mount's target), so a missing sub path fails the create,
+// not the start; containers without one cost no extra call.
+func TestCreateContainerChecksImageSubpaths(t *testing.T) {
+	e := newTestEnv(t, docker29())
+	sbCfg := e.sandboxConfig()
+	sb := e.runSandbox(t, sbCfg)
+	stats := e.engine.Calls("StatContainerPath")
+	e.createContainer(t, sb, sbCfg, containerConfig(withContainerName("whole"), func(c *runtimeapi.ContainerConfig) {
+		c.Mounts = []*runtimeapi.Mount{{ContainerPath: "/img", Image: &runtimeapi.ImageSpec{Image: testAppImage}}}
+	}))
+	assert.Equal(t, stats, e.engine.Calls("StatContainerPath"), "no sub path: no stat")
+	e.createContainer(t, sb, sbCfg, containerConfig(withContainerName("sub"), func(c *runtimeapi.ContainerConfig) {
+		c.Mounts = []*runtimeapi.Mount{
+			{ContainerPath: "/a", Image: &runtimeapi.ImageSpec{Image: testAppImage}, ImageSubPath: "etc"},
+			{ContainerPath: "/b", Image: &runtimeapi.ImageSpec{Image: testAppImage}, ImageSubPath: "bin"},
+		}
+	}))
+	assert.Equal(t, stats+1, e.engine.Calls("StatContainerPath"), "one stat for all of a container's mounts")
+}

@@ -323,6 +323,28 @@ func hasLabels(have map[string]string, want []string) bool {
 	return true
 }
 
+// StatContainerPath finds the container and the images its image mounts
+// name (the fake holds no files: every path of a known image exists).
+func (e *Engine) StatContainerPath(ctx context.Context, id, p string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.enter(ctx, "StatContainerPath"); err != nil {
+		return err
+	}
+	c, err := e.lookup(id)
+	if err != nil {
+		return err
+	}
+	for _, m := range c.HostConfig.Mounts {
+		if m.Type == mount.TypeImage {
+			if _, err := e.resolveImage(m.Source); err != nil {
+				return fmt.Errorf("image mount %s of container %s: %w", m.Target, id, err)
+			}
+		}
+	}
+	return nil
+}
+
 // UpdateContainer changes the resources that are set (non-zero) in res.
 func (e *Engine) UpdateContainer(ctx context.Context, id string, res container.Resources) error {
 	e.mu.Lock()
