@@ -17,7 +17,7 @@ done
 # resources and swap in memory.max/memory.swap.max, stats and metrics from
 # cgroup v2 files, pod cgroups as slices, the start-up namespace checks,
 # and the container deployment of docs/deploy.md (privileged works here).
-run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind|TestImageDeployment)$'}
+run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind|TestImageDeployment|TestAppArmorLocalhostProfile)$'}
 # systemd's DefaultIOAccounting=yes (what a node that wants block I/O stats
 # sets) turns the io controller on for Docker's scopes, so io.stat exists
 # and the I/O metrics are asserted here, not only logged.
@@ -26,6 +26,9 @@ set -u
 mkdir -p /etc/systemd/system.conf.d
 printf '[Manager]\nDefaultIOAccounting=yes\n' >/etc/systemd/system.conf.d/io-accounting.conf
 systemctl daemon-reexec
+# The guest runs everything as root and has no sudo; critest loads its
+# AppArmor profiles with "sudo apparmor_parser". (The overlay is per boot.)
+command -v sudo >/dev/null || { printf '#!/bin/sh\nexec "\$@"\n' >/usr/local/bin/sudo; chmod 755 /usr/local/bin/sudo; }
 echo "guest: kernel \$(uname -r), \$(stat -fc %T /sys/fs/cgroup), Docker \$(docker info --format '{{.ServerVersion}} cgroup driver {{.CgroupDriver}}, cgroup v{{.CgroupVersion}}'), system.slice controllers: \$(cat /sys/fs/cgroup/system.slice/cgroup.subtree_control)"
 export DOCKERCRI_E2E=1 DOCKERCRI_E2E_EXPECT_IO=1 DOCKERCRI_BIN=\$PWD/dockercri CRICTL=\$PWD/crictl DOCKERCRI_E2E_DOCKERFILE=\$PWD/Dockerfile
 ${GUEST_E2E_ENV:+export $GUEST_E2E_ENV}

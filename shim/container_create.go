@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/internal/hostprobe"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -22,6 +23,9 @@ func (s *Service) CreateContainer(ctx context.Context, req *runtimeapi.CreateCon
 	cfg, sandboxCfg := req.GetConfig(), req.GetSandboxConfig()
 	if cfg == nil || sandboxCfg == nil {
 		return nil, errdefs.InvalidArgument("config and sandbox_config are required")
+	}
+	if err := s.checkApparmorLoaded(cfg.GetLinux().GetSecurityContext()); err != nil {
+		return nil, err
 	}
 	sandbox, err := s.lookupSandbox(ctx, req.PodSandboxId)
 	if err != nil {
@@ -105,4 +109,23 @@ func (s *Service) checkImageSubpaths(ctx context.Context, id string, spec *trans
 	}
 	return errdefs.InvalidArgument("image volumes of container %s cannot be mounted; is each image_sub_path in its image (%s)? %w",
 		spec.Name, strings.Join(subs, ", "), err)
+}
+
+// checkApparmorLoaded refuses a container whose Localhost AppArmor profile
+// the kernel has not loaded, as containerd does: runc would fail only at
+// start. Where the kernel has no AppArmor there is nothing to check.
+func (s *Service) checkApparmorLoaded(sc *runtimeapi.LinuxContainerSecurityContext) error {
+	p, err := translate.ContainerApparmor(sc)
+	if err != nil {
+		return err
+	}
+	name := translate.ApparmorLocalhostName(p)
+	if name == "" {
+		return nil
+	}
+	loaded, enabled, err := hostprobe.AppArmorProfileLoaded(s.cfg.SecurityFS, name)
+	if err != nil || !enabled || loaded {
+		return err
+	}
+	return errdefs.FailedPrecondition("apparmor profile %q is not loaded on this node (apparmor_parser loads it)", name)
 }

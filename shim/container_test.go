@@ -18,6 +18,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/docker/dockertest"
+	"github.com/dockercri/dockercri/internal/errdefs"
 	"github.com/dockercri/dockercri/translate"
 )
 
@@ -241,4 +242,41 @@ func TestUpdateContainerResources(t *testing.T) {
 	assert.Equal(t, codes.InvalidArgument, codeOf(err))
 	_, err = env.svc.UpdateContainerResources(ctx, &runtimeapi.UpdateContainerResourcesRequest{ContainerId: strings.Repeat("f", 64)})
 	assert.Equal(t, codes.NotFound, codeOf(err))
+}
+
+// TestCreateContainerNeedsLoadedApparmorProfile: a Localhost AppArmor
+// profile the kernel has not loaded fails CreateContainer (as on
+// containerd), by either field; a loaded one is passed to Docker; where
+// the kernel has no AppArmor nothing is checked.
+func TestCreateContainerNeedsLoadedApparmorProfile(t *testing.T) {
+	secfs := t.TempDir()
+	env := newTestEnv(t, withConfig(func(c *Config) { c.SecurityFS = secfs }))
+	sbCfg := env.sandboxConfig()
+	sb := env.runSandbox(t, sbCfg)
+	withProfile := func(name string, sc *runtimeapi.LinuxContainerSecurityContext) containerOpt {
+		return func(c *runtimeapi.ContainerConfig) {
+			withContainerName(name)(c)
+			c.Linux = &runtimeapi.LinuxContainerConfig{SecurityContext: sc}
+		}
+	}
+	deprecated := &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "localhost/deny-write"}
+	field := &runtimeapi.LinuxContainerSecurityContext{Apparmor: &runtimeapi.SecurityProfile{
+		ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: "deny-write"}}
+
+	env.createContainer(t, sb, sbCfg, containerConfig(withProfile("no-apparmor", deprecated)))
+
+	require.NoError(t, os.MkdirAll(filepath.Join(secfs, "apparmor"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(secfs, "apparmor", "profiles"), []byte("docker-default (enforce)\n"), 0o644))
+	for _, sc := range []*runtimeapi.LinuxContainerSecurityContext{deprecated, field} {
+		_, err := env.svc.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{
+			PodSandboxId: sb, Config: containerConfig(withProfile("unloaded", sc)), SandboxConfig: sbCfg})
+		assert.ErrorIs(t, err, errdefs.ErrFailedPrecondition)
+		assert.ErrorContains(t, err, `"deny-write" is not loaded`)
+	}
+
+	require.NoError(t, os.WriteFile(filepath.Join(secfs, "apparmor", "profiles"), []byte("docker-default (enforce)\ndeny-write (enforce)\n"), 0o644))
+	id := env.createContainer(t, sb, sbCfg, containerConfig(withProfile("loaded", deprecated)))
+	in, err := env.engine.InspectContainer(context.Background(), id)
+	require.NoError(t, err)
+	assert.Contains(t, in.HostConfig.SecurityOpt, "apparmor=deny-write")
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// RegistryMirrors maps a registry host to a host[:port] serving the
 	// same repositories (air-gapped nodes, local caches).
 	RegistryMirrors map[string]string
+	// SecurityFS is where securityfs is mounted ("" is
+	// /sys/kernel/security): the loaded AppArmor profiles are read there.
+	SecurityFS string
 }
 
 // Service implements runtimeapi.RuntimeServiceServer and

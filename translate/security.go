@@ -65,7 +65,11 @@ func applyContainerSecurity(c *container.Config, h *container.HostConfig, sc *ru
 	if len(sc.ReadonlyPaths) > 0 {
 		h.ReadonlyPaths = sc.ReadonlyPaths
 	}
-	opts, err := securityOpts(sc.Seccomp, sc.Apparmor, sc.SelinuxOptions, seccomp)
+	apparmor, err := ContainerApparmor(sc)
+	if err != nil {
+		return err
+	}
+	opts, err := securityOpts(sc.Seccomp, apparmor, sc.SelinuxOptions, seccomp)
 	if err != nil {
 		return err
 	}
@@ -149,6 +153,35 @@ func SeccompLocalhostPath(p *runtimeapi.SecurityProfile) string {
 	return strings.TrimPrefix(p.LocalhostRef, LocalhostPrefix)
 }
 
+// ContainerApparmor is the AppArmor profile a container asks for: the
+// apparmor field, else the deprecated apparmor_profile string
+// ("runtime/default", "unconfined", "localhost/<name>"), which CRI clients
+// such as critest still send alone. nil is the runtime's default.
+func ContainerApparmor(sc *runtimeapi.LinuxContainerSecurityContext) (*runtimeapi.SecurityProfile, error) {
+	if sc.GetApparmor() != nil {
+		return sc.GetApparmor(), nil
+	}
+	switch p := sc.GetApparmorProfile(); {
+	case p == "" || p == "runtime/default":
+		return nil, nil
+	case p == "unconfined":
+		return &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Unconfined}, nil
+	case strings.HasPrefix(p, LocalhostPrefix) && len(p) > len(LocalhostPrefix):
+		return &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: p}, nil
+	default:
+		return nil, errdefs.InvalidArgument("apparmor_profile %q: want runtime/default, unconfined or localhost/<name>", p)
+	}
+}
+
+// ApparmorLocalhostName is the name of the Localhost AppArmor profile p
+// names ("" when p is not one), for the caller to check it is loaded.
+func ApparmorLocalhostName(p *runtimeapi.SecurityProfile) string {
+	if p == nil || p.ProfileType != runtimeapi.SecurityProfile_Localhost {
+		return ""
+	}
+	return strings.TrimPrefix(p.LocalhostRef, LocalhostPrefix)
+}
+
 func apparmorOpt(p *runtimeapi.SecurityProfile) (string, error) {
 	switch {
 	case p == nil || p.ProfileType == runtimeapi.SecurityProfile_RuntimeDefault:
@@ -156,7 +189,7 @@ func apparmorOpt(p *runtimeapi.SecurityProfile) (string, error) {
 	case p.ProfileType == runtimeapi.SecurityProfile_Unconfined:
 		return "apparmor=unconfined", nil
 	case p.ProfileType == runtimeapi.SecurityProfile_Localhost:
-		name := strings.TrimPrefix(p.LocalhostRef, LocalhostPrefix)
+		name := ApparmorLocalhostName(p)
 		if name == "" {
 			return "", errdefs.InvalidArgument("apparmor Localhost profile needs localhost_ref")
 		}

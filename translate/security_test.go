@@ -237,3 +237,44 @@ func TestSeccompLocalhostPath(t *testing.T) {
 		})
 	}
 }
+
+func TestContainerApparmor(t *testing.T) {
+	localhost := func(ref string) *runtimeapi.SecurityProfile {
+		return &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: ref}
+	}
+	tests := []struct {
+		name     string
+		sc       *runtimeapi.LinuxContainerSecurityContext
+		want     *runtimeapi.SecurityProfile
+		wantOpt  string
+		wantName string
+		wantErr  bool
+	}{
+		{name: "none", sc: nil},
+		{name: "deprecated runtime/default", sc: &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "runtime/default"}},
+		{name: "deprecated unconfined", sc: &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "unconfined"},
+			want: &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Unconfined}, wantOpt: "apparmor=unconfined"},
+		{name: "deprecated localhost", sc: &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "localhost/deny-write"},
+			want: localhost("localhost/deny-write"), wantOpt: "apparmor=deny-write", wantName: "deny-write"},
+		{name: "field wins over the deprecated string", sc: &runtimeapi.LinuxContainerSecurityContext{
+			ApparmorProfile: "localhost/old", Apparmor: localhost("new")},
+			want: localhost("new"), wantOpt: "apparmor=new", wantName: "new"},
+		{name: "deprecated bad value", sc: &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "enforce-it"}, wantErr: true},
+		{name: "deprecated empty localhost", sc: &runtimeapi.LinuxContainerSecurityContext{ApparmorProfile: "localhost/"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ContainerApparmor(tt.sc)
+			if tt.wantErr {
+				assert.ErrorIs(t, err, errdefs.ErrInvalidArgument)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want.String(), p.String())
+			opt, err := apparmorOpt(p)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantOpt, opt)
+			assert.Equal(t, tt.wantName, ApparmorLocalhostName(p))
+		})
+	}
+}
