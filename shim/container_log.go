@@ -48,31 +48,3 @@ func (s *Service) followLogs(ctx context.Context, in *dockerContainer) {
 		log(ctx).WithError(err).WithField("container", in.ID).Warn("cannot write the container's CRI log; it is kept by Docker only")
 	}
 }
-
-// resumeLogs restarts the log followers of the containers of this
-// dockercri's pods (those whose sandbox has a checkpoint in its root
-// directory) after a restart: running ones keep being followed, exited ones
-// get what they printed while dockercri was down. Pods of another runtime
-// instance on the same dockerd are left to it.
-func (s *Service) resumeLogs(ctx context.Context) error {
-	if s.logs == nil {
-		return nil
-	}
-	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeContainer)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		c := &list[i]
-		path := c.Labels[translate.LabelLogPath]
-		if path == "" || c.State == "created" || !s.checkpoints.Exists(c.Labels[translate.LabelSandboxID]) {
-			continue
-		}
-		in, err := s.inspectCached(ctx, c.ID)
-		if err != nil {
-			continue
-		}
-		s.followLogs(ctx, &in)
-	}
-	return nil
-}

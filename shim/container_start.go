@@ -33,7 +33,12 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 		return nil, s.startError(ctx, in, err)
 	}
 	s.followLogs(ctx, in)
-	s.watchOOMKills(ctx, in.ID)
+	if s.stats.v2 {
+		// The watch needs the started process's cgroup.
+		if started, err := s.inspectCached(ctx, in.ID); err == nil {
+			s.watchOOMKills(ctx, &started)
+		}
+	}
 	return &runtimeapi.StartContainerResponse{}, nil
 }
 
@@ -42,18 +47,15 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 // seen on Debian 12's docker.io with the systemd driver); the count lands
 // in the container's store entry and ContainerStatus reads it. The watch
 // ends with the container's cgroup or the service.
-func (s *Service) watchOOMKills(ctx context.Context, id string) {
+func (s *Service) watchOOMKills(ctx context.Context, in *dockerContainer) {
 	if !s.stats.v2 {
 		return
 	}
-	in, err := s.inspectCached(ctx, id)
-	if err != nil {
-		return
-	}
-	info, ok := s.stats.locate(&in)
+	info, ok := s.stats.locate(in)
 	if !ok {
 		return
 	}
+	id := in.ID
 	logger := log(ctx).WithField("container", id)
 	s.bg.Go(func(ctx context.Context) {
 		err := s.stats.reader.WatchOOMKills(ctx, info.cg, func(n uint64) {
@@ -63,27 +65,6 @@ func (s *Service) watchOOMKills(ctx context.Context, id string) {
 			logger.WithError(err).Debug("OOM watch ended")
 		}
 	})
-}
-
-// resumeOOMWatches starts the OOM watch of every CRI container that was
-// already running when dockercri started (a restart or upgrade of the
-// daemon): their later OOM kills are reported as for containers started
-// since. A kill that happened while no dockercri ran is still counted if
-// the container's cgroup outlived it (memory.events keeps the count).
-func (s *Service) resumeOOMWatches(ctx context.Context) error {
-	if !s.stats.v2 {
-		return nil
-	}
-	list, err := s.engine.ListContainers(ctx, translate.LabelType+"="+translate.TypeContainer)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		if list[i].State == "running" {
-			s.watchOOMKills(ctx, list[i].ID)
-		}
-	}
-	return nil
 }
 
 // startError classifies a failed start. Docker reports a container that

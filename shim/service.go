@@ -165,11 +165,8 @@ func (s *Service) engineStartup(ctx context.Context) error {
 	if err := s.reconcile(ctx); err != nil {
 		return fmt.Errorf("start-up reconciliation: %w", err)
 	}
-	if err := s.resumeLogs(ctx); err != nil {
-		return fmt.Errorf("resuming container logs: %w", err)
-	}
-	if err := s.resumeOOMWatches(ctx); err != nil {
-		return fmt.Errorf("resuming OOM watches: %w", err)
+	if err := s.resumeContainers(ctx); err != nil {
+		return fmt.Errorf("resuming container logs and OOM watches: %w", err)
 	}
 	s.startupDone = true
 	return nil
