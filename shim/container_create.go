@@ -124,8 +124,11 @@ func (s *Service) checkApparmorLoaded(sc *runtimeapi.LinuxContainerSecurityConte
 		return nil
 	}
 	loaded, enabled, err := hostprobe.AppArmorProfileLoaded(s.cfg.SecurityFS, name)
-	if err != nil || !enabled || loaded {
-		return err
+	if err != nil {
+		return errdefs.FailedPrecondition("apparmor profile %q cannot be checked: %w", name, err)
+	}
+	if !enabled || loaded {
+		return nil
 	}
 	return errdefs.FailedPrecondition("apparmor profile %q is not loaded on this node (apparmor_parser loads it)", name)
 }
