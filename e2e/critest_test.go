@@ -23,6 +23,8 @@ import (
 //	DOCKERCRI_CRITEST_LOG=path also copy critest's full output there
 //	DOCKERCRI_CRITEST_SKIP=path skip list to use instead of critest_skip.txt
 //	                           (/dev/null: skip nothing but critest's benchmarks)
+//	DOCKERCRI_CRITESTBIN=path  a prebuilt ./e2e/critestbin (where no Go is: the
+//	                           cgroup v2 guest); else it is built here
 //
 // critest runs its specs one at a time (its default). Specs named in
 // critest_skip.txt are skipped; any failed spec fails the test.

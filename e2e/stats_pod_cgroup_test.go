@@ -20,6 +20,14 @@ func withCgroupParent(parent string) sandboxOpt {
 	return func(c *runtimeapi.PodSandboxConfig) { c.Linux.CgroupParent = parent }
 }
 
+// withPodCgroup gives the pod a kubelet-style pod cgroup of its own
+// ("<top>/pod<uid>") under top (e2eCgroupTop).
+func withPodCgroup(top string) sandboxOpt {
+	return func(c *runtimeapi.PodSandboxConfig) {
+		withCgroupParent(top + "/pod" + strings.ReplaceAll(c.Metadata.Uid, "-", "_"))(c)
+	}
+}
+
 // e2eCgroupTop makes a cgroupfs-style parent of the test's own
 // ("/dcri-e2e-<hex>"; with Docker's systemd driver dockercri turns it into
 // the slice "dcri_e2e_<hex>-….slice", as it does kubelet's parents) and
@@ -86,9 +94,7 @@ func podMemoryUsage(t *testing.T, podCgroup string) uint64 {
 func TestPodStatsFromPodCgroup(t *testing.T) {
 	d := startDaemon(t)
 	top := e2eCgroupTop(t)
-	sb, sbCfg := runSandbox(t, d, func(c *runtimeapi.PodSandboxConfig) {
-		withCgroupParent(top + "/pod" + strings.ReplaceAll(c.Metadata.Uid, "-", "_"))(c)
-	})
+	sb, sbCfg := runSandbox(t, d, withPodCgroup(top))
 	podCgroup := podCgroupPath(t, sbCfg.Linux.CgroupParent)
 
 	writer := runContainer(t, d, sb, sbCfg, withShell(`head -c 16777216 /dev/zero > /dev/shm/blob && echo written`))

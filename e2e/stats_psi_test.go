@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,12 +25,9 @@ func TestPressureStallInformation(t *testing.T) {
 		t.Skip("the kernel has PSI off (boot with psi=1)")
 	}
 	d := startDaemon(t)
-	top := e2eCgroupTop(t)
 	// A pod with a cgroup of its own, as kubelet makes every pod: pod PSI
 	// comes from it (PSI of containers cannot be added up).
-	sb, sbCfg := runSandbox(t, d, func(c *runtimeapi.PodSandboxConfig) {
-		withCgroupParent(top + "/pod" + strings.ReplaceAll(c.Metadata.Uid, "-", "_"))(c)
-	})
+	sb, sbCfg := runSandbox(t, d, withPodCgroup(e2eCgroupTop(t)))
 	busy := runContainer(t, d, sb, sbCfg, withShell(`while true; do :; done`),
 		withResources(&runtimeapi.LinuxContainerResources{CpuQuota: 10000, CpuPeriod: 100000}))
 
