@@ -29,23 +29,12 @@ type DeviceIO struct {
 	ReadOps, WriteOps     uint64
 }
 
-// ReadExtended reads a cgroup's throttling, OOM and I/O counters. Files a
-// kernel does not have count as zero.
+// ReadExtended reads a cgroup's throttling, OOM and I/O counters (v2:
+// v2.go). Files a kernel does not have count as zero.
 func (r *Reader) ReadExtended(cg Cgroup) (Extended, error) {
 	var x Extended
 	if cg.V2 {
-		cpu, err := readKeyed(r.v2File(cg, "cpu.stat"))
-		if err != nil {
-			return x, fmt.Errorf("cpu.stat: %w", err)
-		}
-		x.CPUPeriods, x.CPUThrottledPeriods, x.CPUThrottledNanos = cpu["nr_periods"], cpu["nr_throttled"], cpu["throttled_usec"]*1000
-		ev, err := readKeyed(r.v2File(cg, "memory.events"))
-		if err != nil {
-			return x, fmt.Errorf("memory.events: %w", err)
-		}
-		x.OOMKills = ev["oom_kill"]
-		x.IO, err = readIOStat(r.v2File(cg, "io.stat"))
-		return x, err
+		return r.readExtendedV2(cg)
 	}
 	cpu, err := readKeyed(r.v1File(cg, "cpu", "cpu.stat"))
 	if err != nil {
@@ -60,48 +49,6 @@ func (r *Reader) ReadExtended(cg Cgroup) (Extended, error) {
 	x.IO, err = readBlkio(r.v1File(cg, "blkio", "blkio.throttle.io_service_bytes_recursive"),
 		r.v1File(cg, "blkio", "blkio.throttle.io_serviced_recursive"))
 	return x, err
-}
-
-// readIOStat reads cgroup v2's io.stat ("8:0 rbytes=1 wbytes=2 rios=3 wios=4 ...").
-func readIOStat(path string) ([]DeviceIO, error) {
-	b, err := readSmall(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []DeviceIO
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		d, ok := parseDevice(fields[0])
-		if !ok {
-			continue
-		}
-		for _, kv := range fields[1:] {
-			k, v, _ := strings.Cut(kv, "=")
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				continue
-			}
-			switch k {
-			case "rbytes":
-				d.ReadBytes = n
-			case "wbytes":
-				d.WriteBytes = n
-			case "rios":
-				d.ReadOps = n
-			case "wios":
-				d.WriteOps = n
-			}
-		}
-		out = append(out, d)
-	}
-	return out, sc.Err()
 }
 
 // readBlkio reads cgroup v1's blkio.throttle files of bytes and ops

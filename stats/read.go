@@ -52,41 +52,6 @@ func (r *Reader) readV1(cg Cgroup, s *Sample) error {
 	return err
 }
 
-func (r *Reader) readV2(cg Cgroup, s *Sample) error {
-	cpu, err := readKeyed(r.v2File(cg, "cpu.stat"))
-	if err != nil {
-		return fmt.Errorf("cpu.stat: %w", err)
-	}
-	s.CPUUsageNanos = cpu["usage_usec"] * 1000
-	if s.MemoryUsage, _, err = readUint(r.v2File(cg, "memory.current")); err != nil {
-		return err
-	}
-	if s.MemoryLimit, _, err = readUint(r.v2File(cg, "memory.max")); err != nil {
-		return err
-	}
-	st, err := readKeyed(r.v2File(cg, "memory.stat"))
-	if err != nil {
-		return fmt.Errorf("memory.stat: %w", err)
-	}
-	s.MemoryRSS = st["anon"]
-	s.PageFaults, s.MajorPageFaults = st["pgfault"], st["pgmajfault"]
-	s.MemoryWorkingSet = sub(s.MemoryUsage, st["inactive_file"])
-	if swap, ok, err := readUint(r.v2File(cg, "memory.swap.current")); err == nil && ok {
-		s.SwapUsage, s.HasSwap = swap, true
-	}
-	if s.Processes, _, err = readUint(r.v2File(cg, "pids.current")); err != nil {
-		return err
-	}
-	if s.CPUPressure, err = readPSI(r.v2File(cg, "cpu.pressure")); err != nil {
-		return err
-	}
-	if s.MemoryPressure, err = readPSI(r.v2File(cg, "memory.pressure")); err != nil {
-		return err
-	}
-	s.IOPressure, err = readPSI(r.v2File(cg, "io.pressure"))
-	return err
-}
-
 func sub(a, b uint64) uint64 {
 	if b > a {
 		return 0

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func writeFiles(t *testing.T, root string, files map[string]string) {
+func writeFiles(t testing.TB, root string, files map[string]string) {
 	t.Helper()
 	for p, body := range files {
 		full := filepath.Join(root, p)
@@ -80,6 +80,32 @@ func TestReadV2(t *testing.T) {
 	assert.Equal(t, PSILine{Avg10: 1.5, Avg60: 0.75, Avg300: 0.1, Total: 123456}, s.CPUPressure.Some)
 	assert.Equal(t, uint64(42), s.CPUPressure.Full.Total)
 	assert.Nil(t, s.MemoryPressure, "no memory.pressure file: no PSI")
+}
+
+// TestReadV2Unlimited: "max" limits read as none, and a kernel without
+// swap accounting (no memory.swap.current) reports no swap rather than 0.
+func TestReadV2Unlimited(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: filepath.Join(root, "cg")}
+	writeFiles(t, root, map[string]string{
+		"cg/cgroup.controllers":           "cpu memory pids\n",
+		"cg/kubepods/pod1/cpu.stat":       "usage_usec 7\n",
+		"cg/kubepods/pod1/memory.current": "4096\n",
+		"cg/kubepods/pod1/memory.max":     "max\n",
+		"cg/kubepods/pod1/memory.stat":    "anon 4096\n",
+		"cg/kubepods/pod1/pids.current":   "1\n",
+	})
+	s, err := r.Read(Cgroup{V2: true, Unified: "/kubepods/pod1"})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(0), s.MemoryLimit, "max: no limit")
+	assert.False(t, s.HasSwap, "no memory.swap.current: swap not accounted")
+	assert.Equal(t, uint64(4096), s.MemoryWorkingSet)
+	assert.Equal(t, uint64(7000), s.CPUUsageNanos)
+	assert.Nil(t, s.CPUPressure)
+
+	s, err = r.Read(Cgroup{V2: true, Unified: "/kubepods/gone"})
+	require.NoError(t, err, "a cgroup that is gone reads as zeros, as before")
+	assert.Equal(t, uint64(0), s.MemoryUsage)
 }
 
 func TestNetDev(t *testing.T) {
