@@ -68,6 +68,23 @@ func TestEnvAndWorkingDir(t *testing.T) {
 	assert.Equal(t, "hello world\n/tmp\n1", containerOutput(t, d, id))
 }
 
+// TestEnvNamesThatAreNotIdentifiers: kubelet passes envFrom keys as they
+// are ("data-1", "p-data-1" with a prefix), and the node e2e envFrom specs
+// look for them in the process's environment. Docker and dockercri hand
+// them on unchanged, values with "=" too. (busybox's env applet prints the
+// environment it got; no shell in between.)
+func TestEnvNamesThatAreNotIdentifiers(t *testing.T) {
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	id := runContainer(t, d, sb, sbCfg,
+		withEnv("data-1", "value-1"), withEnv("p-data-1", "a=b"), withEnv("x.y", "z"),
+		withCommand("env"))
+	lines := strings.Split(containerOutput(t, d, id), "\n")
+	for _, want := range []string{"data-1=value-1", "p-data-1=a=b", "x.y=z"} {
+		assert.Contains(t, lines, want)
+	}
+}
+
 func TestArgsAfterCommand(t *testing.T) {
 	d := startDaemon(t)
 	sb, sbCfg := runSandbox(t, d)
