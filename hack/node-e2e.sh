@@ -58,6 +58,8 @@ GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 export GOTOOLCHAIN
 CACHE=${DOCKERCRI_NODE_E2E_CACHE:-/var/cache/dockercri/node-e2e}
 DIR="$CACHE/$K8S_VERSION"
+# The busybox stand-in's binary, per version of the host's busybox-static.
+BUSYBOX="$DIR/images/busybox-$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo missing)"
 MOD="$DIR/mod"
 BIN="$DIR/bin"
 
@@ -317,7 +319,8 @@ while :; do
 done
 `
 
-// busyboxFiles: Debian's busybox-static at /bin/busybox with every applet
+// busyboxFiles: busybox (Debian's busybox-static, rebuilt by
+// hack/build-busybox.sh) at /bin/busybox with every applet
 // linked at its usual place, and /bin/nmeter (a sh stand-in).
 func busyboxFiles(bb string) []file {
 	fs := []file{
@@ -487,6 +490,14 @@ images() { # the stand-in binaries and the registry program
 	fi
 	if [ ! -x "$img/nnp" ]; then
 		(cd "$MOD" && CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "-s -w" -o "$img/nnp" "$k/test/images/nonewprivs/nnp.go")
+	fi
+	# The busybox stand-in: Debian's busybox-static rebuilt without Debian's
+	# two debian-installer patches, so that its ash passes environment
+	# variables like "data-1" on as upstream busybox does (the envFrom specs
+	# print them with `sh -c env`); hack/build-busybox.sh.
+	if [ ! -x "$BUSYBOX" ]; then
+		log "building busybox (Debian's busybox-static, upstream ash environment)"
+		bash "$REPO/hack/build-busybox.sh" "$BUSYBOX"
 	fi
 	mkdir -p "$img/porter"
 	cp "$k/test/images/agnhost/porter/localhost.crt" "$k/test/images/agnhost/porter/localhost.key" "$img/porter/"
@@ -703,7 +714,7 @@ run() {
 
 	# 2. the registry with the stand-in images
 	rm -f "$RUNDIR/registry.addr"
-	nohup "$CACHE/registry/nodee2e-registry" -addr 127.0.0.1:0 -busybox /bin/busybox \
+	nohup "$CACHE/registry/nodee2e-registry" -addr 127.0.0.1:0 -busybox "$BUSYBOX" \
 		-agnhost "$DIR/images/agnhost" -nonewprivs "$DIR/images/nnp" -porter-dir "$DIR/images/porter" \
 		-agnhost-extra "$DIR/images/agnhost-extra" \
 		-ready-file "$RUNDIR/registry.addr" >"$report/registry.log" 2>&1 </dev/null &
