@@ -55,6 +55,8 @@ type daemonConfig struct {
 
 	dockerEndpoint string         // default dockerEndpoint()
 	dockerCli      *client.Client // for cross-checks; default dockerCli
+
+	started func(*daemon) // called once the process runs, before startDaemon waits for it
 }
 
 // daemonOpt configures startDaemon.
@@ -74,6 +76,13 @@ func withDaemonEnv(kv ...string) daemonOpt {
 // test a restart) instead of a fresh root directory.
 func withRootDir(dir string) daemonOpt {
 	return func(c *daemonConfig) { c.rootDir = dir }
+}
+
+// whileStarting calls fn as soon as the daemon's process runs, before
+// startDaemon waits for its socket: for tests that must act on a daemon
+// that cannot come up on its own (its stderr is at d.stderrPath).
+func whileStarting(fn func(d *daemon)) daemonOpt {
+	return func(c *daemonConfig) { c.started = fn }
 }
 
 // withPauseImage sets --pod-infra-container-image.
@@ -155,6 +164,9 @@ func startDaemon(t testing.TB, opts ...daemonOpt) *daemon {
 		d.waitErr = d.cmd.Wait()
 		close(d.done)
 	}()
+	if cfg.started != nil {
+		cfg.started(d)
+	}
 	// Registered before the clients so it runs after every later cleanup
 	// (sandboxes, containers) that still needs the daemon.
 	t.Cleanup(func() {
