@@ -13,6 +13,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/dockercri/dockercri/stats"
+	"github.com/dockercri/dockercri/store"
 )
 
 // fakeCgroupV2 is a cgroup v2 tree and /proc of plain files (inotify
@@ -79,4 +80,38 @@ func TestOOMWatchResumesAfterRestart(t *testing.T) {
 	assert.Equal(t, int32(137), resp.Status.ExitCode)
 
 	cg.write(t, filepath.Join(cg.dir, "cgroup.events"), "populated 0\nfrozen 0\n") // the watch ends with the cgroup
+}
+
+// TestOOMKillFromParentNeedsSIGKILL: a kill the OOM watch could only read
+// from the parent cgroup (the container's own was gone first) could be a
+// sibling's, so it makes an exited container OOMKilled only when its
+// process ended by SIGKILL, as an OOM-killed one does.
+func TestOOMKillFromParentNeedsSIGKILL(t *testing.T) {
+	for _, tc := range []struct {
+		exit       int
+		fromParent bool
+		want       string
+	}{
+		{exit: 137, fromParent: true, want: "OOMKilled"},
+		{exit: 1, fromParent: true, want: "Error"},
+		{exit: 1, fromParent: false, want: "OOMKilled"}, // its own cgroup's count: a child was killed
+	} {
+		env := newTestEnv(t)
+		ctx := context.Background()
+		cfg := env.sandboxConfig()
+		sb := env.runSandbox(t, cfg)
+		id := env.createContainer(t, sb, cfg, containerConfig())
+		_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id})
+		require.NoError(t, err)
+		env.svc.containers.UpdateStats([]string{id}, func(_ string, st *store.StatsState) {
+			st.OOMKills, st.OOMKillsFromParent = 1, tc.fromParent
+		})
+		require.NoError(t, env.engine.SetExited(id, tc.exit, false))
+		var resp *runtimeapi.ContainerStatusResponse
+		require.Eventually(t, func() bool { // the store applies the exit event
+			resp, err = env.svc.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+			return err == nil && resp.Status.State == runtimeapi.ContainerState_CONTAINER_EXITED
+		}, 5*time.Second, 10*time.Millisecond, "the exit never showed: %v", err)
+		assert.Equal(t, tc.want, resp.Status.Reason, "exit %d, from parent %v", tc.exit, tc.fromParent)
+	}
 }

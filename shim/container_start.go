@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockercri/dockercri/docker"
 	"github.com/dockercri/dockercri/internal/errdefs"
+	"github.com/dockercri/dockercri/stats"
 	"github.com/dockercri/dockercri/store"
 	"github.com/dockercri/dockercri/translate"
 )
@@ -58,8 +59,10 @@ func (s *Service) watchOOMKills(ctx context.Context, in *dockerContainer) {
 	id := in.ID
 	logger := log(ctx).WithField("container", id)
 	s.bg.Go(func(ctx context.Context) {
-		err := s.stats.reader.WatchOOMKills(ctx, info.cg, func(n uint64) {
-			s.containers.UpdateStats([]string{id}, func(_ string, st *store.StatsState) { st.OOMKills = n })
+		err := s.stats.reader.WatchOOMKills(ctx, info.cg, func(k stats.OOMKills) {
+			s.containers.UpdateStats([]string{id}, func(_ string, st *store.StatsState) {
+				st.OOMKills, st.OOMKillsFromParent = k.Count, k.FromParent
+			})
 		})
 		if err != nil {
 			logger.WithError(err).Debug("OOM watch ended")

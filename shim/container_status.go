@@ -60,8 +60,12 @@ func (s *Service) containerStatus(ctx context.Context, id string) (*runtimeapi.C
 	}
 	in.Config.Labels = translate.WithoutInherited(in.Config.Labels, cached.labels)
 	if in.State != nil && !in.State.Running && !in.State.OOMKilled {
-		// Docker can miss an OOM kill on cgroup v2 (watchOOMKills).
-		if st, ok := s.containers.Stats(in.ID); ok && st.OOMKills > 0 {
+		// Docker can miss an OOM kill on cgroup v2 (watchOOMKills). A
+		// count read from the parent cgroup could be a sibling's: it
+		// counts only for a process that ended by SIGKILL, as an
+		// OOM-killed one does.
+		if st, ok := s.containers.Stats(in.ID); ok && st.OOMKills > 0 &&
+			(!st.OOMKillsFromParent || in.State.ExitCode == 128+9) {
 			in.State.OOMKilled = true
 		}
 	}

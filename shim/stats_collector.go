@@ -75,7 +75,8 @@ func (c *statsCollector) locate(in *dockerContainer) (cgroupInfo, bool) {
 	// A new process (a first look, or a restart): new location, and the
 	// old samples are no base for the new cgroup's counters.
 	c.containers.UpdateStats([]string{in.ID}, func(_ string, st *store.StatsState) {
-		*st = store.StatsState{Pid: info.pid, Cgroup: info.cg, Upper: info.upper, OOMKills: st.OOMKills}
+		*st = store.StatsState{Pid: info.pid, Cgroup: info.cg, Upper: info.upper,
+			OOMKills: st.OOMKills, OOMKillsFromParent: st.OOMKillsFromParent}
 	})
 	return info, true
 }

@@ -290,14 +290,14 @@ func TestWatchOOMKills(t *testing.T) {
 		"ctr/cgroup.events": "populated 1\nfrozen 0\n",
 	})
 	cg := Cgroup{V2: true, Unified: "/ctr"}
-	kills := make(chan uint64, 10)
+	kills := make(chan OOMKills, 10)
 	done := make(chan error, 1)
-	go func() { done <- r.WatchOOMKills(context.Background(), cg, func(n uint64) { kills <- n }) }()
+	go func() { done <- r.WatchOOMKills(context.Background(), cg, func(k OOMKills) { kills <- k }) }()
 	time.Sleep(100 * time.Millisecond) // the watch is set up
 	writeFiles(t, root, map[string]string{"ctr/memory.events": "oom 1\noom_kill 1\n"})
 	select {
-	case n := <-kills:
-		assert.Equal(t, uint64(1), n)
+	case k := <-kills:
+		assert.Equal(t, OOMKills{Count: 1}, k)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no kill reported")
 	}
@@ -311,7 +311,7 @@ func TestWatchOOMKills(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	writeFiles(t, root, map[string]string{"ctr/cgroup.events": "populated 1\n"})
-	go func() { done <- r.WatchOOMKills(ctx, cg, func(uint64) {}) }()
+	go func() { done <- r.WatchOOMKills(ctx, cg, func(OOMKills) {}) }()
 	time.Sleep(100 * time.Millisecond)
 	cancel()
 	select {
@@ -321,4 +321,38 @@ func TestWatchOOMKills(t *testing.T) {
 		t.Fatal("the watch did not end with its context")
 	}
 	assert.NoError(t, r.WatchOOMKills(ctx, Cgroup{V1: map[string]string{}}, nil), "v1: nothing to watch")
+}
+
+// TestWatchOOMKillsCgroupGoneFirst: the killed process is reaped and its
+// cgroup removed before the watch reads the cgroup's own count (seen in
+// the cgroup v2 guest, where Docker then misses the kill too). The kill is
+// still in the parent's hierarchical memory.events, and what the parent
+// gained since the watch began is reported, marked as read from the parent.
+func TestWatchOOMKillsCgroupGoneFirst(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{CgroupRoot: root}
+	writeFiles(t, root, map[string]string{
+		"pod/memory.events":     "oom 2\noom_kill 2\n", // earlier kills of other containers
+		"pod/ctr/memory.events": "oom 0\noom_kill 0\n",
+		"pod/ctr/cgroup.events": "populated 1\nfrozen 0\n",
+	})
+	kills := make(chan OOMKills, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.WatchOOMKills(context.Background(), Cgroup{V2: true, Unified: "/pod/ctr"}, func(k OOMKills) { kills <- k })
+	}()
+	time.Sleep(100 * time.Millisecond) // the watch is set up
+	// The kill, then the cgroup gone (an atomic rename stands in for the
+	// kernel's rmdir), then the notice of the kill reaching the watch.
+	writeFiles(t, root, map[string]string{"pod/memory.events": "oom 3\noom_kill 3\n"})
+	require.NoError(t, os.Rename(filepath.Join(root, "pod", "ctr"), filepath.Join(root, "ctr-removed")))
+	writeFiles(t, root, map[string]string{"ctr-removed/memory.events": "oom 1\noom_kill 1\n"})
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not end with the cgroup")
+	}
+	require.Len(t, kills, 1)
+	assert.Equal(t, OOMKills{Count: 1, FromParent: true}, <-kills)
 }

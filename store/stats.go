@@ -18,6 +18,9 @@ type StatsState struct {
 	// OOMKills is the cgroup's oom_kill count as last seen by its OOM
 	// watch (cgroup v2, where Docker 20.10 misses OOM kills).
 	OOMKills uint64
+	// OOMKillsFromParent: the count was read from the parent cgroup
+	// (stats.OOMKills.FromParent), so it could be a sibling's.
+	OOMKillsFromParent bool
 }
 
 // Stats returns a copy of the stats state of a container; ok is false
