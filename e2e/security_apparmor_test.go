@@ -17,10 +17,9 @@ import (
 // TestAppArmorLocalhostProfile: a Localhost AppArmor profile is applied
 // whether it comes in the apparmor field or the deprecated apparmor_profile
 // string (a profile that denies writes makes `touch` fail, which succeeds
-// without it), and one the
-// kernel has not loaded fails CreateContainer, as on containerd. Needs a
-// kernel with AppArmor and apparmor_parser (the cgroup v2 guest; this VM's
-// kernel has none).
+// without it), and one the kernel has not loaded fails CreateContainer, as
+// on containerd. Needs a kernel with AppArmor and apparmor_parser (the
+// cgroup v2 guest; this VM's kernel has none).
 func TestAppArmorLocalhostProfile(t *testing.T) {
 	skipUnlessE2E(t)
 	if b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled"); err != nil || string(b) != "Y\n" {

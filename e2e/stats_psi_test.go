@@ -13,9 +13,9 @@ import (
 // TestPressureStallInformation: on cgroup v2 with PSI (kubelet's KubeletPSI
 // reads it), a container's and its pod's CPU, memory and I/O stats carry
 // pressure stall information from the cgroup's *.pressure files (the pod's
-// from its pod cgroup); a busy
-// container held to 10% of a CPU shows CPU pressure. cgroup v1 has no PSI
-// (this VM); the cgroup v2 guest of make test-cgroupv2 runs it.
+// from its pod cgroup); a busy container held to 10% of a CPU shows CPU
+// pressure. cgroup v1 has no PSI (this VM); the cgroup v2 guest of make
+// test-cgroupv2 runs it.
 func TestPressureStallInformation(t *testing.T) {
 	skipUnlessE2E(t)
 	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err != nil {

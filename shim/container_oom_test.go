@@ -51,13 +51,8 @@ func (f *fakeCgroupV2) write(t *testing.T, path, content string) {
 // though the engine (as Docker 20.10 on cgroup v2 can) reports none.
 func TestOOMWatchResumesAfterRestart(t *testing.T) {
 	env := newTestEnv(t)
-	ctx := context.Background()
-	cfg := env.sandboxConfig()
-	sb := env.runSandbox(t, cfg)
-	id := env.createContainer(t, sb, cfg, containerConfig())
-	_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id})
-	require.NoError(t, err)
-	in, err := env.engine.InspectContainer(ctx, id)
+	id, _ := env.startedContainer(t)
+	in, err := env.engine.InspectContainer(context.Background(), id)
 	require.NoError(t, err)
 
 	cg := newFakeCgroupV2(t, in.State.Pid)
@@ -71,13 +66,9 @@ func TestOOMWatchResumesAfterRestart(t *testing.T) {
 	}, 5*time.Second, 50*time.Millisecond, "the OOM kill never reached the store")
 
 	require.NoError(t, env.engine.SetExited(id, 137, false))
-	var resp *runtimeapi.ContainerStatusResponse
-	require.Eventually(t, func() bool { // the store applies the exit event
-		resp, err = env.svc.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
-		return err == nil && resp.Status.State == runtimeapi.ContainerState_CONTAINER_EXITED
-	}, 5*time.Second, 10*time.Millisecond, "the exit never showed: %v", err)
-	assert.Equal(t, "OOMKilled", resp.Status.Reason)
-	assert.Equal(t, int32(137), resp.Status.ExitCode)
+	st := env.exitedStatus(t, id)
+	assert.Equal(t, "OOMKilled", st.Reason)
+	assert.Equal(t, int32(137), st.ExitCode)
 
 	cg.write(t, filepath.Join(cg.dir, "cgroup.events"), "populated 0\nfrozen 0\n") // the watch ends with the cgroup
 }
@@ -97,21 +88,24 @@ func TestOOMKillFromParentNeedsSIGKILL(t *testing.T) {
 		{exit: 1, fromParent: false, want: "OOMKilled"}, // its own cgroup's count: a child was killed
 	} {
 		env := newTestEnv(t)
-		ctx := context.Background()
-		cfg := env.sandboxConfig()
-		sb := env.runSandbox(t, cfg)
-		id := env.createContainer(t, sb, cfg, containerConfig())
-		_, err := env.svc.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id})
-		require.NoError(t, err)
+		id, _ := env.startedContainer(t)
 		env.svc.containers.UpdateStats([]string{id}, func(_ string, st *store.StatsState) {
 			st.OOMKills, st.OOMKillsFromParent = 1, tc.fromParent
 		})
 		require.NoError(t, env.engine.SetExited(id, tc.exit, false))
-		var resp *runtimeapi.ContainerStatusResponse
-		require.Eventually(t, func() bool { // the store applies the exit event
-			resp, err = env.svc.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
-			return err == nil && resp.Status.State == runtimeapi.ContainerState_CONTAINER_EXITED
-		}, 5*time.Second, 10*time.Millisecond, "the exit never showed: %v", err)
-		assert.Equal(t, tc.want, resp.Status.Reason, "exit %d, from parent %v", tc.exit, tc.fromParent)
+		assert.Equal(t, tc.want, env.exitedStatus(t, id).Reason, "exit %d, from parent %v", tc.exit, tc.fromParent)
 	}
+}
+
+// exitedStatus is a container's status once the store has applied its
+// exit event.
+func (e *testEnv) exitedStatus(t *testing.T, id string) *runtimeapi.ContainerStatus {
+	t.Helper()
+	var resp *runtimeapi.ContainerStatusResponse
+	var err error
+	require.Eventually(t, func() bool {
+		resp, err = e.svc.ContainerStatus(context.Background(), &runtimeapi.ContainerStatusRequest{ContainerId: id})
+		return err == nil && resp.Status.State == runtimeapi.ContainerState_CONTAINER_EXITED
+	}, 5*time.Second, 10*time.Millisecond, "the exit never showed: %v", err)
+	return resp.Status
 }

@@ -24,7 +24,9 @@ type OOMKills struct {
 
 // WatchOOMKills follows the OOM kills in a cgroup v2 cgroup until it is
 // empty or gone, or ctx ends: each change of memory.events calls onKills
-// with its oom_kill count (when non-zero). The kernel notifies changes of
+// with its oom_kill count (when non-zero), or with what the parent's count
+// gained when the cgroup went before its own count could be read
+// (OOMKills.FromParent). The kernel notifies changes of
 // memory.events and cgroup.events through inotify, as containerd's shim
 // watches them; containerd/cgroups/v3's EventChan does the same but cannot
 // be stopped by its caller, and every goroutine here has an owner that
@@ -62,7 +64,10 @@ func (r *Reader) WatchOOMKills(ctx context.Context, cg Cgroup, onKills func(OOMK
 			onKills(OOMKills{Count: ev["oom_kill"]})
 		}
 		if gone(dir) {
-			if now, err := readKeyed(parent); err == nil && !seen && now["oom_kill"] > base["oom_kill"] {
+			if seen {
+				return true
+			}
+			if now, err := readKeyed(parent); err == nil && now["oom_kill"] > base["oom_kill"] {
 				onKills(OOMKills{Count: now["oom_kill"] - base["oom_kill"], FromParent: true})
 			}
 			return true
