@@ -20,6 +20,10 @@ func TestCgroupParent(t *testing.T) {
 		{"relative path to systemd", "kubepods/pod1", "systemd", "kubepods-pod1.slice"},
 		{"unclean path to systemd", "//kubepods/./burstable//", "systemd", "kubepods-burstable.slice"},
 		{"root to systemd", "/", "systemd", "-.slice"},
+		{"kubelet systemd path to slice", "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0820b55f_21ea.slice", "systemd", "kubepods-besteffort-pod0820b55f_21ea.slice"},
+		{"kubelet guaranteed pod path to slice", "/kubepods.slice/kubepods-pod12.slice", "systemd", "kubepods-pod12.slice"},
+		{"top slice path to slice", "/kubepods.slice", "systemd", "kubepods.slice"},
+		{"unclean slice path to slice", "kubepods.slice//kubepods-pod1.slice/", "systemd", "kubepods-pod1.slice"},
 		{"slice stays slice", "kubepods-burstable-pod123.slice", "systemd", "kubepods-burstable-pod123.slice"},
 		{"systemd to cgroupfs", "kubepods-burstable-pod123.slice", "cgroupfs", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod123.slice"},
 		{"single slice to cgroupfs", "kubepods.slice", "cgroupfs", "/kubepods.slice"},
@@ -36,7 +40,8 @@ func TestCgroupParent(t *testing.T) {
 }
 
 func TestCgroupParentIdempotent(t *testing.T) {
-	inputs := []string{"", "/", "/kubepods/burstable/pod1", "kubepods-burstable-pod1.slice", "-.slice", "a-b.slice"}
+	inputs := []string{"", "/", "/kubepods/burstable/pod1", "kubepods-burstable-pod1.slice", "-.slice", "a-b.slice",
+		"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice"}
 	for _, driver := range []string{"systemd", "cgroupfs"} {
 		for _, in := range inputs {
 			t.Run(driver+":"+in, func(t *testing.T) {
