@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func TestReadonlyHostPathMount(t *testing.T) {
@@ -43,4 +44,28 @@ func TestMissingHostPathIsCreatedAsDirectory(t *testing.T) {
 	fi, err := os.Stat(missing)
 	require.NoError(t, err, "missing host path should have been created")
 	assert.True(t, fi.IsDir())
+}
+
+// TestHostRootMount: a pod that binds the host's "/" (kubelet's hostexec
+// pods do, to nsenter into the host) with the default private propagation.
+// "/" contains Docker's data root, where Docker refuses an explicit
+// rprivate (node e2e's RuntimeClass spec failed on that); dockercri leaves
+// the propagation to Docker, which makes it rslave. The container sees the
+// host's files through it, read-only.
+func TestHostRootMount(t *testing.T) {
+	d := startDaemon(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "greeting"), []byte("hi from host\n"), 0o644))
+	sb, sbCfg := runSandbox(t, d)
+	id := runContainer(t, d, sb, sbCfg, withMount("/", "/rootfs", true),
+		withShell(`cat /rootfs`+dir+`/greeting && touch /rootfs`+dir+`/new 2>/dev/null && echo writable || echo readonly`))
+	assert.Equal(t, "hi from host\nreadonly", containerOutput(t, d, id))
+
+	st, err := d.runtime.ContainerStatus(testCtx(t), id, false)
+	require.NoError(t, err)
+	for _, m := range st.GetStatus().GetMounts() {
+		if m.ContainerPath == "/rootfs" {
+			assert.Equal(t, runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER, m.Propagation, "as Docker reports it")
+		}
+	}
 }

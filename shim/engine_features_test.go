@@ -172,3 +172,39 @@ func TestCreateContainerChecksImageSubpaths(t *testing.T) {
 	}))
 	assert.Equal(t, stats+1, e.engine.Calls("StatContainerPath"), "one stat for all of a container's mounts")
 }
+
+// TestCreateContainerBindsHostRoot: a hostexec-style pod binds the host's
+// "/" (which contains Docker's data root) with private propagation, read-
+// write and read-only, on the bind-string and the mount-API engines.
+// Docker refuses an explicit rprivate there; dockercri leaves the choice
+// to Docker, which makes such a bind rslave.
+func TestCreateContainerBindsHostRoot(t *testing.T) {
+	for name, opts := range map[string][]envOpt{
+		"Docker 20.10": nil,
+		"Docker 29":    {docker29(), withKernelRRO()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newTestEnv(t, opts...)
+			sb := e.runSandbox(t, e.sandboxConfig())
+			cfg := containerConfig()
+			cfg.Mounts = []*runtimeapi.Mount{
+				{HostPath: "/", ContainerPath: "/rootfs"},
+				{HostPath: "/", ContainerPath: "/rootfs-ro", Readonly: true},
+				{HostPath: "/srv/data", ContainerPath: "/data"},
+			}
+			resp, err := e.svc.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{PodSandboxId: sb, Config: cfg, SandboxConfig: e.sandboxConfig()})
+			require.NoError(t, err)
+			st, err := e.svc.ContainerStatus(context.Background(), &runtimeapi.ContainerStatusRequest{ContainerId: resp.ContainerId})
+			require.NoError(t, err)
+			got := map[string]runtimeapi.MountPropagation{}
+			for _, m := range st.Status.Mounts {
+				got[m.ContainerPath] = m.Propagation
+			}
+			assert.Equal(t, map[string]runtimeapi.MountPropagation{
+				"/rootfs":    runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER,
+				"/rootfs-ro": runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER,
+				"/data":      runtimeapi.MountPropagation_PROPAGATION_PRIVATE,
+			}, got, "Docker's propagation, as Docker reports it")
+		})
+	}
+}

@@ -104,10 +104,25 @@ func validateBind(m *runtimeapi.Mount, to MountTarget) error {
 	return to.Engine.requireRecursiveReadOnly(m.ContainerPath, to.Runtime)
 }
 
+// propagations maps CRI's propagation to Docker's. Private is left to
+// Docker (bindPropagation): Docker refuses an explicit rprivate for a source
+// that contains its data root ("/" for a hostexec pod, /var/lib for a
+// node agent) and gives such a bind rslave, so that a container cannot pin
+// mounts under the data root that Docker must later unmount; elsewhere its
+// default is rprivate. dockershim did the same.
 var propagations = map[runtimeapi.MountPropagation]mount.Propagation{
 	runtimeapi.MountPropagation_PROPAGATION_PRIVATE:           mount.PropagationRPrivate,
 	runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER: mount.PropagationRSlave,
 	runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:     mount.PropagationRShared,
+}
+
+// bindPropagation is the propagation to ask Docker for: none for private
+// (Docker's default, see propagations).
+func bindPropagation(m *runtimeapi.Mount) mount.Propagation {
+	if m.Propagation == runtimeapi.MountPropagation_PROPAGATION_PRIVATE {
+		return ""
+	}
+	return propagations[m.Propagation]
 }
 
 // bindString is the bind form: "host:container:rw|ro[,Z],propagation".
@@ -119,14 +134,20 @@ func bindString(m *runtimeapi.Mount) string {
 	if m.SelinuxRelabel {
 		opts = append(opts, "Z")
 	}
-	opts = append(opts, string(propagations[m.Propagation]))
+	if p := bindPropagation(m); p != "" {
+		opts = append(opts, string(p))
+	}
 	return filepath.Clean(m.HostPath) + ":" + path.Clean(m.ContainerPath) + ":" + strings.Join(opts, ",")
 }
 
 // bindMount is the mount-API form of a read-only bind, with ro options
 // (only used from API 1.44, which has CreateMountpoint since 1.42).
 func bindMount(m *runtimeapi.Mount, ro mount.BindOptions) mount.Mount {
-	ro.Propagation = propagations[m.Propagation]
+	ro.Propagation = bindPropagation(m)
+	if ro.ReadOnlyForceRecursive {
+		// Recursive read-only is private by CRI's rules (validateBind).
+		ro.Propagation = mount.PropagationRPrivate
+	}
 	ro.CreateMountpoint = true
 	return mount.Mount{
 		Type:        mount.TypeBind,

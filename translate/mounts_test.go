@@ -42,9 +42,9 @@ func TestMountsBindStrings(t *testing.T) {
 		m    *runtimeapi.Mount
 		want string
 	}{
-		{"defaults rw rprivate", newMount(), "/var/lib/kubelet/pods/u/volumes/data:/data:rw,rprivate"},
-		{"readonly", newMount(readonly), "/var/lib/kubelet/pods/u/volumes/data:/data:ro,rprivate"},
-		{"selinux relabel", newMount(func(m *runtimeapi.Mount) { m.SelinuxRelabel = true }), "/var/lib/kubelet/pods/u/volumes/data:/data:rw,Z,rprivate"},
+		{"defaults rw, propagation left to Docker", newMount(), "/var/lib/kubelet/pods/u/volumes/data:/data:rw"},
+		{"readonly", newMount(readonly), "/var/lib/kubelet/pods/u/volumes/data:/data:ro"},
+		{"selinux relabel", newMount(func(m *runtimeapi.Mount) { m.SelinuxRelabel = true }), "/var/lib/kubelet/pods/u/volumes/data:/data:rw,Z"},
 		{"host to container", newMount(func(m *runtimeapi.Mount) {
 			m.Propagation = runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER
 		}), "/var/lib/kubelet/pods/u/volumes/data:/data:rw,rslave"},
@@ -52,7 +52,7 @@ func TestMountsBindStrings(t *testing.T) {
 			m.Propagation = runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL
 			m.Readonly, m.SelinuxRelabel = true, true
 		}), "/var/lib/kubelet/pods/u/volumes/data:/data:ro,Z,rshared"},
-		{"paths cleaned", newMount(func(m *runtimeapi.Mount) { m.HostPath, m.ContainerPath = "/a//b/../c/", "/x/./y/" }), "/a/c:/x/y:rw,rprivate"},
+		{"paths cleaned", newMount(func(m *runtimeapi.Mount) { m.HostPath, m.ContainerPath = "/a//b/../c/", "/x/./y/" }), "/a/c:/x/y:rw"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +77,7 @@ func TestMountsReadOnlyNonRecursive(t *testing.T) {
 		}),
 	}, MountTarget{Engine: engine29})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:rw,rprivate"}, got.Binds, "read-write binds keep the bind form")
+	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:rw"}, got.Binds, "read-write binds keep the bind form")
 	assert.Equal(t, []mount.Mount{{
 		Type: mount.TypeBind, Source: "/h/ro", Target: "/ro", ReadOnly: true,
 		BindOptions: &mount.BindOptions{Propagation: mount.PropagationRSlave, CreateMountpoint: true, ReadOnlyNonRecursive: true},
@@ -88,7 +88,7 @@ func TestMountsReadOnlyNonRecursive(t *testing.T) {
 func TestMountsReadOnlySELinuxWarns(t *testing.T) {
 	got, err := Mounts([]*runtimeapi.Mount{newMount(readonly, func(m *runtimeapi.Mount) { m.SelinuxRelabel = true })}, MountTarget{Engine: engine29})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:ro,Z,rprivate"}, got.Binds)
+	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:ro,Z"}, got.Binds)
 	require.Len(t, got.Warnings, 1)
 	assert.Contains(t, got.Warnings[0], "recursively read-only on Docker Engine 29.8.1")
 }
@@ -198,7 +198,7 @@ func TestContainerSpecMounts(t *testing.T) {
 	)), newSandboxConfig(), opts)
 	require.NoError(t, err)
 	assert.Equal(t, "runc", spec.HostConfig.Runtime)
-	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:rw,rprivate"}, spec.HostConfig.Binds)
+	assert.Equal(t, []string{"/var/lib/kubelet/pods/u/volumes/data:/data:rw"}, spec.HostConfig.Binds)
 	require.Len(t, spec.HostConfig.Mounts, 1)
 	assert.Equal(t, "/etc/hosts", spec.HostConfig.Mounts[0].Target)
 	assert.True(t, spec.HostConfig.Mounts[0].BindOptions.ReadOnlyNonRecursive)

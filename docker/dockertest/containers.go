@@ -64,6 +64,12 @@ func (e *Engine) CreateContainer(ctx context.Context, name string, cfg *containe
 	if h.LogConfig.Type == "" {
 		h.LogConfig.Type = "json-file"
 	}
+	mps := append(mountPoints(h.Binds), apiMountPoints(h.Mounts)...)
+	for i := range mps {
+		if err := daemonRootPropagation(&mps[i], e.info.DockerRootDir); err != nil {
+			return "", nil, err
+		}
+	}
 	e.containers[id] = &container.InspectResponse{
 		ContainerJSONBase: &container.ContainerJSONBase{
 			ID:         id,
@@ -74,13 +80,34 @@ func (e *Engine) CreateContainer(ctx context.Context, name string, cfg *containe
 			HostConfig: &h,
 		},
 		Config:          &c,
-		Mounts:          append(mountPoints(h.Binds), apiMountPoints(h.Mounts)...),
+		Mounts:          mps,
 		NetworkSettings: &container.NetworkSettings{Networks: map[string]*network.EndpointSettings{}},
 	}
 	e.names[name] = id
 	e.emit(e.containers[id], "create")
 	e.changed()
 	return id, nil, nil
+}
+
+// daemonRootPropagation applies Docker's rule for a bind whose source
+// contains the data root or lies within it: no propagation given means
+// rslave, and anything but rslave or rshared is refused. Elsewhere no
+// propagation means rprivate.
+func daemonRootPropagation(mp *container.MountPoint, root string) error {
+	if mp.Type != mount.TypeBind {
+		return nil
+	}
+	// Docker compares the strings as they are: "/" contains every root.
+	within := strings.HasPrefix(mp.Source, root) || strings.HasPrefix(root, mp.Source)
+	switch {
+	case mp.Propagation == "" && within:
+		mp.Propagation = mount.PropagationRSlave
+	case mp.Propagation == "":
+		mp.Propagation = mount.PropagationRPrivate
+	case within && mp.Propagation != mount.PropagationRSlave && mp.Propagation != mount.PropagationRShared:
+		return errdefs.InvalidArgument(`invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: %q, bind mount source: %q, propagation: %q`, root, mp.Source, mp.Propagation)
+	}
+	return nil
 }
 
 // mountPoints is what Docker reports for "src:dst[:opts]" binds.
@@ -91,7 +118,7 @@ func mountPoints(binds []string) []container.MountPoint {
 		if len(parts) < 2 {
 			continue
 		}
-		mp := container.MountPoint{Type: mount.TypeBind, Source: parts[0], Destination: parts[1], RW: true, Propagation: mount.PropagationRPrivate}
+		mp := container.MountPoint{Type: mount.TypeBind, Source: parts[0], Destination: parts[1], RW: true}
 		if len(parts) == 3 {
 			mp.Mode = parts[2]
 			for _, o := range strings.Split(parts[2], ",") {
