@@ -47,4 +47,5 @@ func TestPressureStallInformation(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, ps.GetLinux().GetCpu().GetPsi(), "pod cpu.pressure")
 	assert.NotNil(t, ps.GetLinux().GetMemory().GetPsi(), "pod memory.pressure")
+	assert.NotNil(t, ps.GetLinux().GetIo().GetPsi(), "pod io.pressure (node e2e's KubeletPSI I/O spec reads it)")
 }

@@ -144,6 +144,9 @@ func (s *Service) podStatsFrom(b statsBatch, sb *dockerContainer, ins []*dockerC
 	}
 	st.Linux.Cpu = translate.CPUUsage(before, total)
 	st.Linux.Memory = translate.MemoryUsage(total)
+	// I/O pressure, from the pod cgroup only (a sum of containers has none):
+	// kubelet's KubeletPSI reports it as the pod's IO stats.
+	st.Linux.Io = translate.IOUsage(total)
 	st.Linux.Process = &runtimeapi.ProcessUsage{Timestamp: total.Time.UnixNano(), ProcessCount: &runtimeapi.UInt64Value{Value: total.Processes}}
 	return st
 }
