@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +208,29 @@ func TestConcurrentRunPodSandboxSameName(t *testing.T) {
 		assert.Equal(t, "AlreadyExists", c.String())
 	}
 	assert.Len(t, dockerNamesWith(t, "_"+cfg.Metadata.Uid+"_"), 1)
+}
+
+// TestOOMGroupKillsTheWholeContainer: on cgroup v2 kubelet asks for
+// unified memory.oom.group=1, so that an OOM kill takes every process of
+// the container rather than one of them (node e2e's "OOMKiller multi
+// process container" spec). Docker has no field for it; dockercri writes
+// it into the container's cgroup at start. Here a child blows the limit
+// while the container's main process sleeps: the whole container must end,
+// OOMKilled. Without the setting only the child dies and the container
+// keeps running.
+func TestOOMGroupKillsTheWholeContainer(t *testing.T) {
+	skipUnlessE2E(t)
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err != nil {
+		t.Skip("cgroup v1 has no memory.oom.group (make test-cgroupv2 runs this test in its guest)")
+	}
+	d := startDaemon(t)
+	sb, sbCfg := runSandbox(t, d)
+	id := runContainer(t, d, sb, sbCfg,
+		withShell(`sleep 2; cat /sys/fs/cgroup/memory.oom.group; (x=a; while true; do x="$x$x"; done) & sleep 3600`),
+		withResources(&runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 32 << 20, MemorySwapLimitInBytes: 32 << 20,
+			Unified: map[string]string{"memory.oom.group": "1"}}))
+	st := waitContainerState(t, d, id, runtimeapi.ContainerState_CONTAINER_EXITED, time.Minute)
+	assert.Equal(t, "OOMKilled", st.GetReason())
+	assert.Equal(t, int32(137), st.GetExitCode())
+	assert.Equal(t, "1", strings.TrimSpace(containerOutput(t, d, id)), "memory.oom.group as the container saw it")
 }

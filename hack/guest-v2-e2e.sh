@@ -17,7 +17,7 @@ done
 # resources and swap in memory.max/memory.swap.max, stats and metrics from
 # cgroup v2 files, pod cgroups as slices, the start-up namespace checks,
 # and the container deployment of docs/deploy.md (privileged works here).
-run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestKubeletSystemdCgroupParent|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind|TestImageDeployment|TestAppArmorLocalhostProfile|TestPressureStallInformation)$'}
+run=${GUEST_E2E_RUN:-'^(TestRuntimeConfigReportsDockerCgroupDriver|TestCgroupDriverMismatchIsExplained|TestContainerLifecycle|TestSandboxLifecycle|TestResourcesAndOOMScore|TestUpdateContainerResources|TestSwapLimits|TestOOMKilledReason|TestOOMKilledAfterDaemonRestart|TestOOMGroupKillsTheWholeContainer|TestPodSandboxStats|TestPodStatsFromPodCgroup|TestKubeletSystemdCgroupParent|TestContainerStatsMoveTheRightWay|TestPodSandboxMetrics|TestThrottlingAndOOMMetrics|TestRefusesToRunBlind|TestImageDeployment|TestAppArmorLocalhostProfile|TestPressureStallInformation)$'}
 # systemd's DefaultIOAccounting=yes (what a node that wants block I/O stats
 # sets) turns the io controller on for Docker's scopes, so io.stat exists
 # and the I/O metrics are asserted here, not only logged.

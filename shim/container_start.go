@@ -37,10 +37,32 @@ func (s *Service) StartContainer(ctx context.Context, req *runtimeapi.StartConta
 	if s.stats.v2 {
 		// The watch needs the started process's cgroup.
 		if started, err := s.inspectCached(ctx, in.ID); err == nil {
+			s.applyCgroupFiles(ctx, &started, translate.ParseCgroupFiles(in.Config.Labels[translate.LabelCgroupFiles]))
 			s.watchOOMKills(ctx, &started)
 		}
 	}
 	return &runtimeapi.StartContainerResponse{}, nil
+}
+
+// applyCgroupFiles writes the cgroup v2 settings Docker cannot express
+// (kubelet's memory.oom.group) into a running container's cgroup, as runc
+// would have at create: dockercri's part of the container's resources. A
+// failure is logged; the container runs without the setting.
+func (s *Service) applyCgroupFiles(ctx context.Context, in *dockerContainer, files map[string]string) {
+	if len(files) == 0 || !s.stats.v2 {
+		return
+	}
+	logger := log(ctx).WithField("container", in.ID)
+	info, ok := s.stats.locate(in)
+	if !ok {
+		logger.Warn("cgroup settings not applied: the container's cgroup was not found")
+		return
+	}
+	for k, v := range files {
+		if err := s.stats.reader.WriteV2(info.cg, k, v); err != nil {
+			logger.WithError(err).WithField("setting", k+"="+v).Warn("cgroup setting not applied")
+		}
+	}
 }
 
 // watchOOMKills follows a started container's OOM kills in its cgroup on

@@ -31,5 +31,6 @@ func (s *Service) UpdateContainerResources(ctx context.Context, req *runtimeapi.
 	if err := s.updateRecorded(ctx, in.ID, res); err != nil {
 		return nil, err
 	}
+	s.applyCgroupFiles(ctx, in, translate.ParseCgroupFiles(translate.CgroupFiles(req.Linux)))
 	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
 }

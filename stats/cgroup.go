@@ -83,6 +83,26 @@ func (r *Reader) v1File(cg Cgroup, ctrl, file string) string {
 	return filepath.Join(r.CgroupRoot, ctrl, cg.V1[ctrl], file)
 }
 
+// WriteV2 writes value into one of a cgroup v2 cgroup's interface files
+// (settings Docker has no field for, such as memory.oom.group).
+func (r *Reader) WriteV2(cg Cgroup, file, value string) error {
+	if !cg.V2 {
+		return fmt.Errorf("%s: not a cgroup v2 cgroup", file)
+	}
+	if file != filepath.Base(file) || strings.HasPrefix(file, ".") {
+		return fmt.Errorf("%q: not a cgroup interface file", file)
+	}
+	f, err := os.OpenFile(r.v2File(cg, file), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(value); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	return f.Close()
+}
+
 func (r *Reader) v2File(cg Cgroup, file string) string {
 	return filepath.Join(r.CgroupRoot, cg.Unified, file)
 }

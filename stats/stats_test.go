@@ -356,3 +356,22 @@ func TestWatchOOMKillsCgroupGoneFirst(t *testing.T) {
 	require.Len(t, kills, 1)
 	assert.Equal(t, OOMKills{Count: 1, FromParent: true}, <-kills)
 }
+
+func TestWriteV2(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "kubepods.slice", "docker-1.scope")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.oom.group"), []byte("0\n"), 0o644))
+	r := &Reader{CgroupRoot: root}
+	cg := Cgroup{V2: true, Unified: "/kubepods.slice/docker-1.scope"}
+
+	require.NoError(t, r.WriteV2(cg, "memory.oom.group", "1"))
+	b, err := os.ReadFile(filepath.Join(dir, "memory.oom.group"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", strings.TrimSpace(string(b)))
+
+	assert.Error(t, r.WriteV2(cg, "memory.high", "1"), "no such interface file: nothing is created")
+	assert.NoFileExists(t, filepath.Join(dir, "memory.high"))
+	assert.Error(t, r.WriteV2(cg, "../cgroup.procs", "1"), "only the cgroup's own files")
+	assert.Error(t, r.WriteV2(Cgroup{V1: map[string]string{"memory": "/x"}}, "memory.oom.group", "1"), "v1")
+}

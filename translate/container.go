@@ -97,6 +97,9 @@ func ContainerSpec(cfg *runtimeapi.ContainerConfig, sandbox *runtimeapi.PodSandb
 		}
 		h.Resources = r
 		h.OomScoreAdj = opts.Host.clampOOM(res.OomScoreAdj)
+		if files := CgroupFiles(res); files != "" {
+			c.Labels[LabelCgroupFiles] = files
+		}
 		spec.Warnings = append(spec.Warnings, warnings...)
 	}
 	if c.Labels[LabelLogPath] != "" {

@@ -14,12 +14,16 @@ const (
 	LabelLogPath   = "io.kubernetes.container.logpath"
 	// LabelUserImage keeps the image reference the user wrote (CRI's
 	// user_specified_image), which kubelet shows in pod status.
-	LabelUserImage  = "io.dockercri.image.user-specified"
-	annotationLabel = "annotation."
+	LabelUserImage = "io.dockercri.image.user-specified"
+	// LabelCgroupFiles keeps the cgroup v2 settings Docker cannot express
+	// ("memory.oom.group=1"), which StartContainer writes into the
+	// container's cgroup (CgroupFiles).
+	LabelCgroupFiles = "io.dockercri.cgroup-files"
+	annotationLabel  = "annotation."
 )
 
 // internalLabels are dockercri's own and never reported back as CRI labels.
-var internalLabels = map[string]bool{LabelType: true, LabelSandboxID: true, LabelLogPath: true, LabelUserImage: true}
+var internalLabels = map[string]bool{LabelType: true, LabelSandboxID: true, LabelLogPath: true, LabelUserImage: true, LabelCgroupFiles: true}
 
 // MakeLabels merges CRI labels and annotations into one Docker label map,
 // annotations prefixed with "annotation.", plus the given internal labels.

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,12 @@ func Resources(r *runtimeapi.LinuxContainerResources, host HostLimits) (containe
 			}
 			swapMax = &n
 			continue
+		}
+		if cgroupFileKeys[k] {
+			if _, err := cgroupFileValue(k, v); err != nil {
+				return out, nil, err
+			}
+			continue // written into the cgroup after start (CgroupFiles)
 		}
 		if err := applyUnified(&out, k, v); err != nil {
 			if !errorsIsUnsupported(err) {
@@ -129,6 +136,59 @@ func parseUnifiedInt(key, val string) (int64, error) {
 		return 0, errdefs.InvalidArgument("unified %s=%q: %w", key, val, err)
 	}
 	return n, nil
+}
+
+// UnifiedOOMGroup is the cgroup v2 key kubelet sets (unless
+// singleProcessOOMKill) so that an OOM kill takes the whole container, not
+// one of its processes.
+const UnifiedOOMGroup = "memory.oom.group"
+
+// cgroupFileKeys are the unified keys Docker has no field for that
+// dockercri writes into the container's cgroup itself once it runs.
+var cgroupFileKeys = map[string]bool{UnifiedOOMGroup: true}
+
+func cgroupFileValue(key, val string) (string, error) {
+	switch key {
+	case UnifiedOOMGroup:
+		if v := strings.TrimSpace(val); v == "0" || v == "1" {
+			return v, nil
+		}
+		return "", errdefs.InvalidArgument("unified %s=%q: must be 0 or 1", key, val)
+	}
+	return "", unsupportedError{key: key}
+}
+
+// CgroupFiles are the settings of r that go into the container's cgroup
+// files after start, as the LabelCgroupFiles value ("k=v,k=v"; "" for none).
+func CgroupFiles(r *runtimeapi.LinuxContainerResources) string {
+	var kv []string
+	for k, v := range r.GetUnified() {
+		if !cgroupFileKeys[k] {
+			continue
+		}
+		if val, err := cgroupFileValue(k, v); err == nil {
+			kv = append(kv, k+"="+val)
+		}
+	}
+	sort.Strings(kv)
+	return strings.Join(kv, ",")
+}
+
+// ParseCgroupFiles reads a LabelCgroupFiles value back, keeping only the
+// keys and values CgroupFiles can write (a label is not trusted blindly:
+// it names files under the container's cgroup).
+func ParseCgroupFiles(label string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(label, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !cgroupFileKeys[k] {
+			continue
+		}
+		if val, err := cgroupFileValue(k, v); err == nil {
+			out[k] = val
+		}
+	}
+	return out
 }
 
 // applyUnified maps the cgroup v2 keys that have a Docker field.

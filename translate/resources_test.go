@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
@@ -125,6 +126,7 @@ func TestResourcesRejects(t *testing.T) {
 		{"cpu.weight too big", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "10001"}}},
 		{"cpu.weight max", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"cpu.weight": "max"}}},
 		{"memory.swap.max not a number", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 1 << 20, Unified: map[string]string{"memory.swap.max": "1G"}}},
+		{"memory.oom.group not 0 or 1", &runtimeapi.LinuxContainerResources{Unified: map[string]string{"memory.oom.group": "2"}}},
 		{"memory.swap.max negative", &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 1 << 20, Unified: map[string]string{"memory.swap.max": "-2"}}},
 	}
 	for _, tt := range tests {
@@ -153,4 +155,40 @@ func TestResourcesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	back := ResourcesFromHost(&container.HostConfig{Resources: r})
 	assert.Equal(t, in, back.Linux)
+}
+
+func TestCgroupFiles(t *testing.T) {
+	tests := []struct {
+		name    string
+		unified map[string]string
+		want    string
+	}{
+		{"none", nil, ""},
+		{"oom group", map[string]string{"memory.oom.group": "1"}, "memory.oom.group=1"},
+		{"oom group off, spaces", map[string]string{"memory.oom.group": " 0\n"}, "memory.oom.group=0"},
+		{"only keys Docker cannot express", map[string]string{"memory.oom.group": "1", "memory.max": "1048576", "memory.high": "1"}, "memory.oom.group=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runtimeapi.LinuxContainerResources{Unified: tt.unified}
+			got := CgroupFiles(r)
+			assert.Equal(t, tt.want, got)
+			_, warnings, err := Resources(r, HostLimits{})
+			require.NoError(t, err)
+			for _, w := range warnings {
+				assert.NotContains(t, w, "memory.oom.group", "applied after start, not a warning")
+			}
+			if got != "" {
+				k, v, _ := strings.Cut(got, "=")
+				assert.Equal(t, map[string]string{k: v}, ParseCgroupFiles(got), "round trip")
+			}
+		})
+	}
+}
+
+func TestParseCgroupFilesKeepsOnlyKnownSettings(t *testing.T) {
+	assert.Equal(t, map[string]string{"memory.oom.group": "1"},
+		ParseCgroupFiles("memory.oom.group=1,../../cgroup.procs=1,memory.max=1,memory.oom.group2=1,junk"))
+	assert.Empty(t, ParseCgroupFiles("memory.oom.group=yes"))
+	assert.Empty(t, ParseCgroupFiles(""))
 }
