@@ -12,6 +12,9 @@
 #            go.mod requires at v0.0.0) by its published v0.X.Y, the list read
 #            from kubernetes' own go.mod. etcd and kube-apiserver are compiled
 #            into e2e_node.test (services mode), so no etcd binary is needed.
+#   prepare  build, the stand-in images and bin/dockercri: everything
+#            "run" needs, for a node without Go (NODE_E2E_PREBUILT=1 there;
+#            hack/guest-node-e2e.sh).
 #   bin      prints the bin directory.
 #   dry-run  lists the specs a focus selects without starting anything
 #            (ginkgo --dry-run: no kubelet, no apiserver, no containers);
@@ -32,10 +35,12 @@
 #              - bin/dockercri on $RUNDIR/dockercri.sock with
 #                --registry-mirror registry.k8s.io=<registry> (and docker.io);
 #              - e2e_node.test, which starts the apiserver, etcd and kubelet
-#                itself, with systemd-run hidden from PATH, the kubelet
-#                config written below (failCgroupV1: false, cgroupfs,
+#                itself, with systemd-run hidden from PATH unless PID 1
+#                is systemd, the kubelet config written below
+#                (failCgroupV1: false, cgroupDriver $CGROUP_DRIVER,
 #                cgroupRoot $CGROUP_ROOT, eviction thresholds that never
-#                fire) and --system-cgroups= so host processes stay put.
+#                fire) and --system-cgroups= so host processes stay put
+#                (NODE_E2E_KUBELET_CGROUP_FLAGS overrides).
 #            The host sysctls kubelet sets at start are saved and restored.
 #            FOCUS, SKIP (default: SKIP plus e2e/node_e2e_skip.txt),
 #            FEATURE_GATES (kubelet's and the suite's, default
@@ -59,7 +64,7 @@ export GOTOOLCHAIN
 CACHE=${DOCKERCRI_NODE_E2E_CACHE:-/var/cache/dockercri/node-e2e}
 DIR="$CACHE/$K8S_VERSION"
 # The busybox stand-in's binary, per version of the host's busybox-static.
-BUSYBOX="$DIR/images/busybox-$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo missing)"
+BUSYBOX=${NODE_E2E_BUSYBOX:-"$DIR/images/busybox-$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo missing)"}
 MOD="$DIR/mod"
 BIN="$DIR/bin"
 
@@ -169,7 +174,34 @@ RUNDIR=${NODE_E2E_RUNDIR:-/run/dockercri-node-e2e}
 STATE=${NODE_E2E_STATE:-/var/lib/dockercri-node-e2e}
 BRIDGE=${NODE_E2E_BRIDGE:-dcri-ne0}
 BRIDGE_CIDR=${NODE_E2E_BRIDGE_CIDR:-172.31.0.1/16}
-CGROUP_ROOT=${NODE_E2E_CGROUP_ROOT:-/dcri-node-e2e}
+# The cgroup driver of the private dockerd and of kubelet. systemd needs
+# PID 1 to be systemd (the cgroup v2 guest, hack/guest-node-e2e.sh) and a
+# cgroupRoot of "/" (kubelet then makes kubepods.slice).
+CGROUP_DRIVER=${NODE_E2E_CGROUP_DRIVER:-cgroupfs}
+case $CGROUP_DRIVER in cgroupfs) CGROUP_ROOT=${NODE_E2E_CGROUP_ROOT:-/dcri-node-e2e} ;; systemd) CGROUP_ROOT=${NODE_E2E_CGROUP_ROOT:-/} ;; *)
+	echo "node-e2e: NODE_E2E_CGROUP_DRIVER must be cgroupfs or systemd" >&2
+	exit 2
+	;;
+esac
+# kubelet runs as a transient systemd unit (the suite's own choice when
+# systemd-run is on PATH) where PID 1 is systemd, as on the suite's upstream
+# CI: the [Serial] specs that restart kubelet do it with systemctl.
+# Elsewhere systemd-run is hidden and kubelet is the suite's child.
+SYSTEMD_RUN=
+[ -d /run/systemd/system ] && [ -z "${NODE_E2E_NO_SYSTEMD_RUN:-}" ] && SYSTEMD_RUN=1
+# With SYSTEMD_RUN dockercri is a unit of its own too, as on a real node:
+# the specs that take the runtime down stop and start the unit of
+# dockercri's PID over D-Bus, and its cgroup is kubelet's runtime cgroup.
+RUNTIME_UNIT=dcri-node-e2e-dockercri.service
+# kubelet's system-container flags. Without systemd they keep every host
+# process where it is (no kubelet, runtime or misc cgroup); with it, kubelet
+# moves itself to /kubelet.slice (the suite's choice) and reports the
+# runtime's unit, as the Summary API spec expects.
+if [ -n "$SYSTEMD_RUN" ]; then
+	KUBELET_CGROUP_FLAGS=${NODE_E2E_KUBELET_CGROUP_FLAGS-"--runtime-cgroups=/system.slice/$RUNTIME_UNIT"}
+else
+	KUBELET_CGROUP_FLAGS=${NODE_E2E_KUBELET_CGROUP_FLAGS-"--system-cgroups= --kubelet-cgroups= --runtime-cgroups="}
+fi
 # ENGINE: debian (Debian's docker.io 20.10) or next (the current Docker,
 # hack/engine-next.sh; the Docker 29 issue).
 ENGINE=${ENGINE:-debian}
@@ -588,6 +620,17 @@ teardown() {
 	set +e
 	log "tearing down"
 	stoppid "$RUNDIR/e2e.pid" 10
+	# kubelet as a transient unit (SYSTEMD_RUN): the suite stops it when it
+	# ends normally; one this run started and left is stopped here.
+	if [ -n "$SYSTEMD_RUN" ] && [ -f "$RUNDIR/units-before" ]; then
+		local u
+		for u in $(systemctl list-units --all --plain --no-legend 'kubelet-*.service' | awk '{print $1}' | grep -vxFf "$RUNDIR/units-before" -e /nonexistent/); do
+			log "stopping leftover unit $u"
+			systemctl stop "$u"
+			systemctl reset-failed "$u" 2>/dev/null
+		done
+		rm -f "$RUNDIR/units-before"
+	fi
 	# kubelet and the services process are e2e_node.test's children; if the
 	# suite died they may be left: find them by executable (this cache's
 	# binaries only, so nobody else's), stop them by PID.
@@ -604,6 +647,11 @@ teardown() {
 		local ids
 		ids=$(dk ps -aq)
 		[ -n "$ids" ] && dk rm -f $ids >/dev/null
+	fi
+	if [ -f "/run/systemd/system/$RUNTIME_UNIT" ]; then
+		systemctl stop "$RUNTIME_UNIT"
+		rm -f "/run/systemd/system/$RUNTIME_UNIT"
+		systemctl daemon-reload
 	fi
 	stoppid "$RUNDIR/dockercri.pid" 30
 	rm -rf "${STATE:?}/dockercri" # checkpoints of the sandboxes removed above
@@ -646,18 +694,30 @@ teardown() {
 }
 
 run() {
-	build
-	images
+	if [ -n "${NODE_E2E_PREBUILT:-}" ]; then
+		# A node without Go (the guest): everything was built by
+		# "prepare" on the machine that shares it.
+		local f
+		for f in "$BIN/e2e_node.test" "$BIN/kubelet" "$BIN/ginkgo" "$BUSYBOX" "$DIR/images/agnhost" "$DIR/images/nnp" \
+			"$CACHE/registry/nodee2e-registry" "$REPO/bin/dockercri"; do
+			[ -x "$f" ] || { log "NODE_E2E_PREBUILT: $f missing (run \"$0 prepare\" where Go is)"; return 1; }
+		done
+	else
+		build
+		images
+	fi
 	local start=$SECONDS stamp
 	stamp=$(date -u +%Y%m%d-%H%M%S)
 	local report=${REPORT_DIR:-$REPO/bin/node-e2e/$stamp}
-	local work="$DIR/run"
+	local work="${NODE_E2E_WORKDIR:-$DIR/run}"
 	mkdir -p "$report" "$RUNDIR/exec" "$STATE/docker" "$STATE/dockercri" "$work"
 	if alive "$RUNDIR/dockerd.pid" || alive "$RUNDIR/containerd.pid" || alive "$RUNDIR/dockercri.pid" || alive "$RUNDIR/e2e.pid"; then
 		log "a run is already going (pid files in $RUNDIR)"
 		return 1
 	fi
-	(cd "$REPO" && nice -n 10 make build >/dev/null)
+	[ -n "${NODE_E2E_PREBUILT:-}" ] || (cd "$REPO" && nice -n 10 make build >/dev/null)
+	# kubelet units already there before this run are not this run's.
+	[ -z "$SYSTEMD_RUN" ] || systemctl list-units --all --plain --no-legend 'kubelet-*.service' | awk '{print $1}' >"$RUNDIR/units-before"
 	trap teardown EXIT
 	trap 'exit 130' INT TERM
 	for k in $SYSCTLS; do echo "$k $(sysctl -n "$k")"; done >"$RUNDIR/sysctls"
@@ -700,7 +760,7 @@ run() {
 		--pidfile "$RUNDIR/dockerd.pid.engine" --bridge "$BRIDGE" "${engine_flags[@]}" \
 		--iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
 		--containerd-namespace dcri-node-e2e --containerd-plugins-namespace dcri-node-e2e-plugins \
-		--exec-opt native.cgroupdriver=cgroupfs --add-runtime test-handler=runc \
+		--exec-opt native.cgroupdriver="$CGROUP_DRIVER" --add-runtime test-handler=runc \
 		>"$report/dockerd.log" 2>&1 </dev/null &
 	echo $! >"$RUNDIR/dockerd.pid"
 	for _ in $(seq 1 240); do dk version >/dev/null 2>&1 && break; alive "$RUNDIR/dockerd.pid" || break; sleep 0.5; done
@@ -742,7 +802,7 @@ run() {
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
-cgroupDriver: cgroupfs
+cgroupDriver: $CGROUP_DRIVER
 cgroupRoot: $CGROUP_ROOT
 podCIDR: 10.100.0.0/24
 volumeStatsAggPeriod: 10s
@@ -760,14 +820,32 @@ imageGCLowThresholdPercent: 99
 EOF
 
 	# 4. dockercri
-	rm -f "$CSOCK"
-	nohup "$REPO/bin/dockercri" --container-runtime-endpoint "unix://$CSOCK" \
-		--docker-endpoint "unix://$DSOCK" --root-directory "$STATE/dockercri" \
-		--network-plugin= --kubelet-config "$work/kubelet-base.yaml" \
-		--registry-mirror "registry.k8s.io=$regaddr" --registry-mirror "docker.io=$regaddr" \
-		${ENGINE_CONTAINERD_ROOT:+--containerd-root "$ENGINE_CONTAINERD_ROOT"} \
-		--log-level "${DOCKERCRI_LOG_LEVEL:-debug}" >"$report/dockercri.log" 2>&1 </dev/null &
-	echo $! >"$RUNDIR/dockercri.pid"
+	rm -f "$CSOCK" "$RUNDIR/dockercri.pid"
+	local crid=("$REPO/bin/dockercri" --container-runtime-endpoint "unix://$CSOCK"
+		--docker-endpoint "unix://$DSOCK" --root-directory "$STATE/dockercri"
+		--network-plugin= --kubelet-config "$work/kubelet-base.yaml"
+		--registry-mirror "registry.k8s.io=$regaddr" --registry-mirror "docker.io=$regaddr"
+		${ENGINE_CONTAINERD_ROOT:+--containerd-root "$ENGINE_CONTAINERD_ROOT"}
+		--log-level "${DOCKERCRI_LOG_LEVEL:-debug}")
+	if [ -n "$SYSTEMD_RUN" ]; then
+		# A unit file under /run (gone at reboot, removed at teardown), not
+		# a transient unit: a stopped transient unit cannot be started again.
+		# The pid file has no newline, which the suite's reader refuses.
+		cat >"/run/systemd/system/$RUNTIME_UNIT" <<EOF
+[Unit]
+Description=dockercri for hack/node-e2e.sh run (removed when the run ends)
+[Service]
+ExecStart=${crid[*]}
+ExecStartPost=/bin/sh -c 'printf %%s "\$\$MAINPID" >$RUNDIR/dockercri.pid'
+StandardOutput=append:$report/dockercri.log
+StandardError=inherit
+EOF
+		systemctl daemon-reload
+		systemctl start "$RUNTIME_UNIT"
+	else
+		nohup "${crid[@]}" >"$report/dockercri.log" 2>&1 </dev/null &
+		echo $! >"$RUNDIR/dockercri.pid"
+	fi
 	for _ in $(seq 1 100); do [ -S "$CSOCK" ] && break; alive "$RUNDIR/dockercri.pid" || break; sleep 0.1; done
 	[ -S "$CSOCK" ] || { tail -20 "$report/dockercri.log" >&2; return 1; }
 	log "dockercri on unix://$CSOCK"
@@ -778,7 +856,7 @@ EOF
 	mkdir -p "$path"
 	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
 		for f in "$d"/*; do
-			case ${f##*/} in systemd-run | journalctl) continue ;; esac
+			case ${f##*/} in systemd-run | journalctl) [ -n "$SYSTEMD_RUN" ] || continue ;; esac
 			[ -e "$path/${f##*/}" ] || ln -s "$f" "$path/${f##*/}"
 		done
 	done
@@ -812,7 +890,7 @@ EOF
 		--container-runtime-process-name=dockercri --container-runtime-pid-file="$RUNDIR/dockercri.pid"
 		--node-name="$(hostname)" --dns-domain=cluster.local
 		--kubelet-config-file="$work/kubelet-base.yaml"
-		--kubelet-flags="--cluster-domain=cluster.local --system-cgroups= --kubelet-cgroups= --runtime-cgroups="
+		--kubelet-flags="--cluster-domain=cluster.local $KUBELET_CGROUP_FLAGS"
 		"$@")
 	if [ "${PROCS:-1}" -gt 1 ]; then
 		# ginkgo's CLI runs PROCS copies; process 1 starts the services.
@@ -869,6 +947,12 @@ summary() {
 main() {
 	case "${1:-}" in
 	build) build ;;
+	prepare)
+		# Everything "run" needs, built here, for a node without Go.
+		build
+		images
+		(cd "$REPO" && nice -n 10 make build >/dev/null)
+		;;
 	bin) echo "$BIN" ;;
 	summary) echo "$(summary "$2")" ;;
 	dry-run)
@@ -880,7 +964,7 @@ main() {
 		run "$@"
 		;;
 	*)
-		echo "usage: $0 build|bin|dry-run|run|summary JUNIT" >&2
+		echo "usage: $0 build|prepare|bin|dry-run|run|summary JUNIT" >&2
 		exit 2
 		;;
 	esac
