@@ -151,11 +151,18 @@ type eventDedup struct {
 	atLast map[string]bool
 }
 
-// fresh reports whether ev is new, and records it.
+// fresh reports whether ev is new, and records it. A reconnect replays
+// events from the newest time handled on (Docker's since), so only events
+// at exactly that time can be handled ones. An older event is new: Docker
+// stamps an event before it publishes it, so concurrent containers' events
+// can arrive out of time order in one stream, and dropping such an event
+// (a "die") left a container listed as running for good.
 func (d *eventDedup) fresh(ev docker.Event) bool {
 	key := ev.ContainerID + "/" + ev.Action
 	switch {
-	case ev.Time.Before(d.last), ev.Time.Equal(d.last) && d.atLast[key]:
+	case ev.Time.Before(d.last):
+		return true
+	case ev.Time.Equal(d.last) && d.atLast[key]:
 		return false
 	case ev.Time.After(d.last):
 		d.last, d.atLast = ev.Time, map[string]bool{}
