@@ -302,12 +302,7 @@ func TestWatchOOMKills(t *testing.T) {
 		t.Fatal("no kill reported")
 	}
 	writeFiles(t, root, map[string]string{"ctr/cgroup.events": "populated 0\nfrozen 0\n"})
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watch did not end with the cgroup")
-	}
+	waitWatchEnded(t, done)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	writeFiles(t, root, map[string]string{"ctr/cgroup.events": "populated 1\n"})
@@ -347,12 +342,7 @@ func TestWatchOOMKillsCgroupGoneFirst(t *testing.T) {
 	writeFiles(t, root, map[string]string{"pod/memory.events": "oom 3\noom_kill 3\n"})
 	require.NoError(t, os.Rename(filepath.Join(root, "pod", "ctr"), filepath.Join(root, "ctr-removed")))
 	writeFiles(t, root, map[string]string{"ctr-removed/memory.events": "oom 1\noom_kill 1\n"})
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watch did not end with the cgroup")
-	}
+	waitWatchEnded(t, done)
 	require.Len(t, kills, 1)
 	assert.Equal(t, OOMKills{Count: 1, FromParent: true}, <-kills)
 }
@@ -360,8 +350,7 @@ func TestWatchOOMKillsCgroupGoneFirst(t *testing.T) {
 func TestWriteV2(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "kubepods.slice", "docker-1.scope")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.oom.group"), []byte("0\n"), 0o644))
+	writeFiles(t, root, map[string]string{"kubepods.slice/docker-1.scope/memory.oom.group": "0\n"})
 	r := &Reader{CgroupRoot: root}
 	cg := Cgroup{V2: true, Unified: "/kubepods.slice/docker-1.scope"}
 
@@ -374,4 +363,15 @@ func TestWriteV2(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, "memory.high"))
 	assert.Error(t, r.WriteV2(cg, "../cgroup.procs", "1"), "only the cgroup's own files")
 	assert.Error(t, r.WriteV2(Cgroup{V1: map[string]string{"memory": "/x"}}, "memory.oom.group", "1"), "v1")
+}
+
+// waitWatchEnded waits for an OOM watch to end with its cgroup.
+func waitWatchEnded(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not end with the cgroup")
+	}
 }
